@@ -1,0 +1,1 @@
+"""Live half: read frames, find and read every handwritten digit, annotate, show and record."""

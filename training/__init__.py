@@ -1,0 +1,1 @@
+"""Training half: MNIST data, camera-domain augmentation, models, training and evaluation."""

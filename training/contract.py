@@ -1,0 +1,70 @@
+"""The model's input contract: what a 28x28 patch looks like, in one place for training and live.
+
+MNIST digits are white on black, the digit's longer side fitted into a 20x20 box keeping its
+aspect ratio, and the box placed in a 28x28 field so that the ink's centre of mass sits at the
+centre. Anything that feeds the model (training data, camera patches) goes through this module.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+IMAGE_SIZE = 28
+# MNIST fits each digit's longer side into 20 px and leaves a 4 px border for the centre shift.
+DIGIT_BOX = 20
+NUM_DIGITS = 10
+# Class 10 is "not a digit": letters, shapes, specks, pairs of digits, paper edges.
+REJECT_LABEL = 10
+NUM_CLASSES = NUM_DIGITS + 1
+CLASS_NAMES = [str(d) for d in range(NUM_DIGITS)] + ["not a digit"]
+
+CONTRACT = {
+    "input_shape": [IMAGE_SIZE, IMAGE_SIZE, 1],
+    "dtype": "float32",
+    "range": [0.0, 1.0],
+    "polarity": "white digit on black",
+    "normalization": "x_float32 = x_uint8 / 255.0",
+    "digit_box_px": DIGIT_BOX,
+    "placement": "longer side fitted to 20 px keeping aspect ratio, centre of mass at (14, 14)",
+    "classes": CLASS_NAMES,
+}
+
+
+def normalize(images_u8: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) white-on-black -> float32 (N, 28, 28, 1) in [0, 1]."""
+    images_u8 = np.asarray(images_u8)
+    if images_u8.ndim != 3 or images_u8.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+        raise ValueError(f"expected (N, {IMAGE_SIZE}, {IMAGE_SIZE}) images, got {images_u8.shape}")
+    return (images_u8.astype(np.float32) / 255.0)[..., None]
+
+
+def fit_to_mnist(ink: np.ndarray) -> np.ndarray:
+    """Any-size uint8 ink image (white on black) -> uint8 28x28 laid out as MNIST lays out digits.
+
+    The ink's bounding box is scaled so its longer side is 20 px (aspect ratio kept, never
+    stretched), then shifted so the centre of mass lands at the patch centre, without cutting
+    ink off at the border. An image without ink gives an all-black patch.
+    """
+    ink = np.asarray(ink, dtype=np.uint8)
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    patch = np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.uint8)
+    if rows.size == 0:
+        return patch
+    crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    h, w = crop.shape
+    scale = DIGIT_BOX / max(h, w)
+    new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
+    # INTER_AREA averages when shrinking, which keeps thin strokes as soft grey lines.
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    small = cv2.resize(crop, (new_w, new_h), interpolation=interp)
+    mass = small.astype(np.float64)
+    total = mass.sum()
+    if total <= 0:
+        return patch
+    cy = (mass.sum(axis=1) * np.arange(new_h)).sum() / total
+    cx = (mass.sum(axis=0) * np.arange(new_w)).sum() / total
+    top = int(np.clip(round(IMAGE_SIZE / 2 - cy - 0.5), 0, IMAGE_SIZE - new_h))
+    left = int(np.clip(round(IMAGE_SIZE / 2 - cx - 0.5), 0, IMAGE_SIZE - new_w))
+    patch[top : top + new_h, left : left + new_w] = small
+    return patch
