@@ -1,0 +1,153 @@
+"""The only loop: read -> recognize -> track -> annotate -> show / record / JSON lines.
+
+Windows, keys, clocks, signals and files live here and in __main__; every stage between takes
+and returns arrays and small dataclasses.
+"""
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import cv2
+
+from live.annotate import annotate, debug_view
+from live.classifier import Classifier
+from live.config import LiveConfig
+from live.detections import Detections
+from live.reading import numbers
+from live.recognize import Recognizer
+from live.recorder import JsonLines, OutputError, VideoRecorder
+from live.sources import Source, SourceError, open_source
+from live.tracking import Tracker
+
+WINDOW = "digits (q quit, p pause, s snapshot, r record, d debug)"
+
+
+class Stopped(Exception):
+    """SIGTERM turned into an exception so every `with` block closes its file."""
+
+
+class RollingFps:
+    """Frames per second over the last `window` frames, from time.perf_counter()."""
+
+    def __init__(self, window: int = 30) -> None:
+        self._times: collections.deque[float] = collections.deque(maxlen=window)
+
+    def tick(self) -> float | None:
+        self._times.append(time.perf_counter())
+        if len(self._times) < 2:
+            return None
+        return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-9)
+
+
+def frame_record(index: int, time_s: float, dets: Detections, min_confidence: float) -> dict:
+    """The JSON-lines record of one frame: confident digits and the numbers they form."""
+    sure = dets.select(dets.confidences >= min_confidence)
+    digits = []
+    for box, label, conf, track in zip(sure.boxes_xywh, sure.labels, sure.confidences, sure.track_ids):
+        digit = {"box": [int(v) for v in box], "label": int(label), "confidence": round(float(conf), 4)}
+        if track >= 0:
+            digit["track_id"] = int(track)
+        digits.append(digit)
+    found = [{"text": n.text, "box": list(n.box_xywh)} for n in numbers(sure.boxes_xywh, sure.labels)] if len(sure) else []
+    return {"frame": index, "time_s": round(time_s, 4), "digits": digits, "numbers": found}
+
+
+def _display_available() -> bool:
+    return sys.platform in ("win32", "darwin") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+class _Outputs:
+    """What the run writes; closed on every exit path, including a recording started with 'r'."""
+
+    def __init__(self, cfg: LiveConfig) -> None:
+        self.recorder = VideoRecorder(cfg.record_path, cfg.fallback_fps) if cfg.record_path else None
+        self.jsonl = JsonLines(cfg.json_path) if cfg.json_path else None
+
+    def toggle_recording(self, folder: Path, fps: float) -> None:
+        if self.recorder is None:
+            self.recorder = VideoRecorder(folder / time.strftime("recording-%Y%m%d-%H%M%S.mp4"), fps)
+            print(f"recording to {self.recorder.path}", flush=True)
+        else:
+            self.recorder.close()
+            print(f"saved {self.recorder.path} ({self.recorder.frames} frames)", flush=True)
+            self.recorder = None
+
+    def close(self) -> None:
+        for output in (self.recorder, self.jsonl):
+            if output is not None:
+                output.close()
+
+
+def run(cfg: LiveConfig) -> int:
+    """Run the live tool until the source ends or the user quits; signals raise through it."""
+    if cfg.display and not _display_available():
+        raise SourceError("no display to open a window on; add --no-display (with --record or --json) "
+                          "or run inside a desktop session")
+    outputs = _Outputs(cfg)
+    try:
+        recognizer = Recognizer(Classifier(cfg.classify.model_path), cfg.segment, cfg.patch)
+        with open_source(cfg.source, cfg.fallback_fps, paced=cfg.display) as source:
+            if outputs.recorder is not None:
+                outputs.recorder.fps = source.fps
+            previous = signal.signal(signal.SIGTERM, _raise_stopped)
+            try:
+                _loop(cfg, source, recognizer, outputs)
+            finally:
+                signal.signal(signal.SIGTERM, previous)
+    finally:
+        outputs.close()
+        if cfg.display:
+            cv2.destroyAllWindows()
+    return 0
+
+
+def _raise_stopped(signum, frame) -> None:
+    raise Stopped()
+
+
+def _loop(cfg: LiveConfig, source: Source, recognizer: Recognizer, outputs: _Outputs) -> None:
+    tracker = Tracker(cfg.track) if cfg.tracking else None
+    fps_meter = RollingFps()
+    debug = cfg.debug
+    start = time.perf_counter()
+    min_conf = cfg.classify.min_confidence
+    for index, frame in enumerate(source.frames()):
+        if cfg.max_frames is not None and index >= cfg.max_frames:
+            return
+        recognition = recognizer(frame)
+        dets = tracker.update(recognition.detections) if tracker else recognition.detections
+        sure = dets.select(dets.confidences >= min_conf)
+        annotated = annotate(frame, dets, numbers(sure.boxes_xywh, sure.labels) if len(sure) else [], min_conf,
+                             fps_meter.tick(), recording=outputs.recorder is not None)
+        if debug:
+            annotated = debug_view(annotated, recognition.mask, recognition.patches, recognition.detections.labels)
+        if outputs.recorder is not None:
+            outputs.recorder.write(annotated)
+        if outputs.jsonl is not None:
+            time_s = time.perf_counter() - start if source.wall_clock else index / source.fps
+            outputs.jsonl.write(frame_record(index, time_s, dets, min_conf))
+        if not cfg.display:
+            continue
+        cv2.imshow(WINDOW, annotated)
+        paused = source.still  # a photo stays on screen until the user quits
+        while True:
+            key = cv2.waitKey(30 if paused else 1) & 0xFF
+            if key in (ord("q"), 27) or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
+                return
+            if key == ord("s"):
+                path = cfg.snapshot_dir / time.strftime("snapshot-%Y%m%d-%H%M%S.png")
+                cv2.imwrite(str(path), annotated)
+                print(f"saved {path}", flush=True)
+            elif key == ord("d"):
+                debug = not debug
+            elif key == ord("r"):
+                outputs.toggle_recording(cfg.snapshot_dir, source.fps)
+            elif key == ord("p") and not source.still:
+                paused = not paused
+            if not paused:
+                break

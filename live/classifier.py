@@ -1,0 +1,57 @@
+"""The trained model, loaded safely, read through one compiled call per frame.
+
+`model.predict` is built for large datasets and costs ~45 ms per call; a `tf.function` with a
+fixed signature (any batch size, 28x28x1) is traced once and then runs a frame's patches in a
+few milliseconds. Probabilities are calibrated with the temperature stored in model.json.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from training.contract import IMAGE_SIZE, NUM_DIGITS, REJECT_LABEL
+from training.model import load_model, read_metadata
+from training.runtime import import_keras
+
+
+class Classifier:
+    """Reads batches of contract patches; `has_reject` says whether class 10 means "not a digit"."""
+
+    def __init__(self, model_path: str | Path) -> None:
+        import_keras()
+        import tensorflow as tf
+
+        self.model_path = Path(model_path)
+        self.model = load_model(self.model_path)
+        self.metadata = read_metadata(self.model_path)
+        self.num_classes = int(self.model.output_shape[-1])
+        self.has_reject = self.num_classes > NUM_DIGITS
+        self.temperature = float(self.metadata.get("temperature", 1.0)) or 1.0
+        spec = tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32)
+        self._forward = tf.function(lambda x: self.model(x, training=False), input_signature=[spec])
+        self.probabilities(np.zeros((1, IMAGE_SIZE, IMAGE_SIZE, 1), np.float32))  # trace now, not on frame 1
+
+    def probabilities(self, patches: np.ndarray) -> np.ndarray:
+        """float32 (N, 28, 28, 1) -> calibrated class probabilities (N, num_classes)."""
+        if len(patches) == 0:
+            return np.zeros((0, self.num_classes), np.float32)
+        probs = self._forward(patches).numpy().astype(np.float64)
+        return calibrate(probs, self.temperature)
+
+
+def calibrate(probs: np.ndarray, temperature: float) -> np.ndarray:
+    """softmax(log(p) / T): temperature scaling applied to a softmax output."""
+    logits = np.log(np.clip(probs, 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    scaled = np.exp(logits)
+    return (scaled / scaled.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def best_digit(probs: np.ndarray, has_reject: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(label, its probability, is_digit) per row; a row is not a digit when "reject" wins."""
+    labels = probs.argmax(axis=1)
+    is_digit = labels != REJECT_LABEL if has_reject else np.ones(len(probs), bool)
+    digit_labels = probs[:, :NUM_DIGITS].argmax(axis=1)
+    confidences = probs[np.arange(len(probs)), digit_labels]
+    return digit_labels, confidences, is_digit

@@ -1,0 +1,103 @@
+"""Every threshold of the live pipeline, in frozen dataclasses, each with the reason for its default.
+
+Sizes are fractions of the frame (or of a candidate) so the same settings serve a 640x480 webcam
+and a 4000x3000 phone photo.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models_saved" / "model.keras"
+
+
+@dataclass(frozen=True)
+class SegmentConfig:
+    # Frames larger than this (longer side, px) are segmented on a downscaled copy: a phone photo
+    # has far more pixels than a digit needs, and the threshold's cost grows with the area.
+    work_max_side: int = 1280
+    # Adaptive-threshold window as a fraction of the shorter frame side: wide enough to span a
+    # marker stroke of a 250 px digit, narrow enough to follow a shadow edge.
+    block_frac: float = 0.05
+    # Ink must be this many grey levels darker than its window's mean; lower catches pencil but
+    # also paper grain and JPEG ringing.
+    threshold_offset: float = 12.0
+    # Digit height limits relative to the frame's shorter side: 15-250 px at 720p.
+    min_height_frac: float = 0.02
+    max_height_frac: float = 0.4
+    # A digit is at most this wide relative to its height before it is treated as touching digits.
+    # 0 and 2 written wide reach about 1.0; two digits side by side start near 1.1.
+    split_aspect: float = 0.95
+    # Widest candidate considered at all (w/h): three or four touching digits; longer runs are
+    # rulings or underlines.
+    max_aspect: float = 3.2
+    # Share of the box that is ink. Below: a scribble's outline or a frame line; above: a filled blob.
+    min_fill: float = 0.06
+    max_fill: float = 0.85
+    # Pieces of one digit (a 5's detached bar, a 4 in two strokes) merge when they overlap
+    # horizontally by this share of the narrower piece and the vertical gap is below this share
+    # of the taller piece; the merged box may not grow taller than `merge_max_growth` times it.
+    merge_min_x_overlap: float = 0.4
+    merge_max_gap: float = 0.35
+    merge_max_growth: float = 1.7
+    # Ink must be this much darker (grey levels) than the paper ring around it: the ring test keeps
+    # digits on paper and drops texture, whose "ink" is barely darker than its surroundings.
+    min_contrast: float = 40.0
+    # The ring around a digit is paper: its spread (median absolute deviation, grey levels) stays
+    # low. Wood, fabric and leather rings are busy.
+    max_ring_mad: float = 14.0
+    # Hard cap on candidates per frame so a noisy frame costs bounded time (largest kept).
+    max_candidates: int = 48
+
+
+@dataclass(frozen=True)
+class PatchConfig:
+    # MNIST strokes are about 0.11 of the digit's longer side (median over the test set; 10-90 %:
+    # 0.08-0.16). Camera strokes are brought into this band before fitting.
+    stroke_frac_low: float = 0.08
+    stroke_frac_high: float = 0.17
+    stroke_frac_target: float = 0.11
+    # Working size (px, longer side) at which strokes are measured and thickened or thinned:
+    # large enough for a 1 px change to be a fine step.
+    work_side: int = 64
+
+
+@dataclass(frozen=True)
+class ClassifyConfig:
+    model_path: Path = DEFAULT_MODEL
+    # Below this calibrated confidence a reading is drawn as uncertain ("?") and left out of
+    # numbers and JSON; 0.5 keeps it when the model favours one digit over everything else.
+    min_confidence: float = 0.5
+
+
+@dataclass(frozen=True)
+class TrackConfig:
+    # A detection continues a track when their boxes overlap at least this much (IoU), or when
+    # its centre is within `max_centre_shift` of the track's box size (a fast-moving sheet).
+    min_iou: float = 0.3
+    max_centre_shift: float = 0.6
+    # Frames a track survives without a detection: a missed frame or two must not reset labels.
+    max_missed: int = 5
+    # Votes decay by this factor per frame, so a label changes within ~10 frames when the digit
+    # under the box really changes, and never on one bad frame.
+    vote_decay: float = 0.85
+    # A new track is shown only after this many detections: a one-frame speck never appears.
+    min_hits: int = 2
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    source: str = "0"
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
+    patch: PatchConfig = field(default_factory=PatchConfig)
+    classify: ClassifyConfig = field(default_factory=ClassifyConfig)
+    track: TrackConfig = field(default_factory=TrackConfig)
+    tracking: bool = True
+    display: bool = True
+    debug: bool = False
+    record_path: Path | None = None
+    json_path: Path | None = None
+    snapshot_dir: Path = Path(".")
+    max_frames: int | None = None
+    # Cameras that report 0 or NaN fps get this rate for recordings.
+    fallback_fps: float = 30.0

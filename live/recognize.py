@@ -1,0 +1,62 @@
+"""One frame -> its digits: segment, build patches, one batched model call, resolve touching digits.
+
+The loop and `live.predict` both call `Recognizer`, so a photo and a video frame are read the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from live.classifier import Classifier, best_digit
+from live.config import PatchConfig, SegmentConfig
+from live.detections import Detections
+from live.patches import make_patches
+from live.segment import segment
+
+
+@dataclass(frozen=True)
+class Recognition:
+    detections: Detections
+    mask: np.ndarray  # threshold mask (working resolution), for the debug view
+    patches: np.ndarray  # the (N, 28, 28, 1) patches of the kept detections, as the model saw them
+
+
+class Recognizer:
+    def __init__(self, classifier: Classifier, segment_cfg: SegmentConfig = SegmentConfig(),
+                 patch_cfg: PatchConfig = PatchConfig()) -> None:
+        self.classifier = classifier
+        self.segment_cfg = segment_cfg
+        self.patch_cfg = patch_cfg
+
+    def __call__(self, frame_bgr: np.ndarray) -> Recognition:
+        seg = segment(frame_bgr, self.segment_cfg)
+        # Wholes and split pieces go into the same batch: still one model call per frame.
+        items = []
+        for cand in seg.candidates:
+            items.append(cand)
+            items.extend(cand.pieces)
+        patches = make_patches([c.ink for c in items], self.patch_cfg)
+        probs = self.classifier.probabilities(patches)
+        labels, confs, is_digit = best_digit(probs, self.classifier.has_reject)
+        keep: list[int] = []
+        i = 0
+        for cand in seg.candidates:
+            whole, pieces = i, list(range(i + 1, i + 1 + len(cand.pieces)))
+            i += 1 + len(pieces)
+            if pieces and _split_wins(whole, pieces, confs, is_digit):
+                keep.extend(p for p in pieces if is_digit[p])
+            elif is_digit[whole]:
+                keep.append(whole)
+        keep_arr = np.array(keep, np.int64)
+        detections = Detections.untracked([items[k].box_xywh for k in keep], labels[keep_arr], confs[keep_arr])
+        return Recognition(detections, seg.mask, patches[keep_arr])
+
+
+def _split_wins(whole: int, pieces: list[int], confs: np.ndarray, is_digit: np.ndarray) -> bool:
+    """Read as separate digits when the pieces are digits and surer, together, than the whole."""
+    if not all(is_digit[p] for p in pieces):
+        return False
+    split_score = float(np.exp(np.mean(np.log(np.maximum(confs[pieces], 1e-6)))))
+    whole_score = float(confs[whole]) if is_digit[whole] else 0.0
+    return split_score > whole_score

@@ -1,0 +1,189 @@
+"""Frame -> candidate digits: boxes in frame pixels, each with its binary ink crop.
+
+Local (adaptive) threshold, long ruling lines removed, then every connected component, not
+only outer contours, so digits inside the paper's own outline survive. Components are sized
+relative to the frame, pieces of one digit are merged, and each candidate must be ink on paper:
+clearly darker than a calm ring around it, which is what separates writing from wood grain,
+fabric and hands. Wide candidates carry a split hypothesis for touching digits; the classifier
+decides between the whole and the pieces.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from live.config import SegmentConfig
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One possible digit: its box (x, y, w, h) in frame pixels and its ink as a binary uint8 crop."""
+
+    box_xywh: tuple[int, int, int, int]
+    ink: np.ndarray
+    # For a wide candidate, the same ink cut into 2-4 digits (touching digits hypothesis).
+    pieces: tuple["Candidate", ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    candidates: list[Candidate]
+    mask: np.ndarray  # the cleaned threshold mask at working resolution, for the debug view
+
+
+def _odd(n: float) -> int:
+    n = max(3, int(n))
+    return n if n % 2 else n + 1
+
+
+def threshold(gray: np.ndarray, cfg: SegmentConfig) -> np.ndarray:
+    """Ink mask (255 = ink): darker than the local mean by `threshold_offset`, long rulings removed."""
+    block = _odd(cfg.block_frac * min(gray.shape))
+    mask = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block,
+                                 cfg.threshold_offset)
+    return mask
+
+
+def _remove_long_lines(mask: np.ndarray, min_len_px: int) -> np.ndarray:
+    """Remove horizontal and vertical runs longer than any digit (ruled paper, margins, box frames).
+
+    The opening runs at a quarter of the resolution: a long kernel at full size costs too much.
+    """
+    small = cv2.resize(mask, (mask.shape[1] // 4, mask.shape[0] // 4), interpolation=cv2.INTER_AREA)
+    small = (small > 40).astype(np.uint8) * 255
+    k = max(3, min_len_px // 4)
+    lines = cv2.morphologyEx(small, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
+    lines |= cv2.morphologyEx(small, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
+    if not lines.any():
+        return mask
+    lines = cv2.resize(cv2.dilate(lines, np.ones((3, 3), np.uint8)), (mask.shape[1], mask.shape[0]),
+                       interpolation=cv2.INTER_NEAREST)
+    return cv2.bitwise_and(mask, cv2.bitwise_not(lines))
+
+
+def _merge_groups(boxes: np.ndarray, cfg: SegmentConfig) -> list[list[int]]:
+    """Group boxes (x0, y0, x1, y1) that are pieces of one digit: stacked, overlapping in x, close in y."""
+    n = len(boxes)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if n > 1:
+        x0, y0, x1, y1 = boxes.T
+        w, h = x1 - x0, y1 - y0
+        overlap_x = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
+        gap_y = np.maximum(y0[:, None], y0[None]) - np.minimum(y1[:, None], y1[None])
+        taller = np.maximum(h[:, None], h[None])
+        union_h = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
+        union_w = np.maximum(x1[:, None], x1[None]) - np.minimum(x0[:, None], x0[None])
+        wider = np.maximum(w[:, None], w[None])
+        close = ((overlap_x >= cfg.merge_min_x_overlap * np.minimum(w[:, None], w[None]))
+                 & (gap_y <= cfg.merge_max_gap * taller)
+                 & (union_h <= cfg.merge_max_growth * taller)
+                 & (union_w <= 1.3 * wider))
+        for i, j in zip(*np.nonzero(np.triu(close, 1))):
+            parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def _split_pieces(ink: np.ndarray, x0: int, y0: int, scale: float) -> tuple[Candidate, ...]:
+    """Cut a wide ink crop into round(w / 0.65h) digits at the columns with the least ink."""
+    h, w = ink.shape
+    k = int(np.clip(round(w / (0.65 * h)), 2, 4))
+    column_ink = (ink > 0).sum(axis=0)
+    cuts = [0]
+    for j in range(1, k):
+        centre, reach = j * w / k, 0.3 * w / k
+        lo, hi = int(centre - reach), int(centre + reach) + 1
+        cuts.append(lo + int(np.argmin(column_ink[lo:hi])))
+    cuts.append(w)
+    pieces = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        part = ink[:, a:b]
+        rows = np.flatnonzero(part.any(axis=1))
+        cols = np.flatnonzero(part.any(axis=0))
+        if rows.size == 0 or rows[-1] - rows[0] < 0.3 * h:
+            return ()
+        part = part[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+        box = _to_frame((x0 + a + cols[0], y0 + rows[0], part.shape[1], part.shape[0]), scale)
+        pieces.append(Candidate(box, part))
+    return tuple(pieces)
+
+
+def _to_frame(box: tuple[int, int, int, int], scale: float) -> tuple[int, int, int, int]:
+    x, y, w, h = box
+    return (int(round(x / scale)), int(round(y / scale)), max(1, int(round(w / scale))), max(1, int(round(h / scale))))
+
+
+def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segmentation:
+    """All candidate digits of a BGR (or grey) frame, largest first, at most `cfg.max_candidates`."""
+    gray = frame_bgr if frame_bgr.ndim == 2 else cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
+    scale = min(1.0, cfg.work_max_side / max(gray.shape))
+    if scale < 1.0:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    height, width = gray.shape
+    short = min(height, width)
+    min_h, max_h = cfg.min_height_frac * short, cfg.max_height_frac * short
+    mask = threshold(gray, cfg)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    xs, ys, ws, hs, areas = stats[1:].T
+    if np.any((ws > 1.5 * max_h) | (hs > 1.5 * max_h)):
+        mask = _remove_long_lines(mask, int(1.2 * max_h))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        xs, ys, ws, hs, areas = stats[1:].T
+    # Pieces worth considering: not specks, not larger than the largest digit.
+    min_piece = max(2.0, 0.2 * min_h)
+    keep = np.flatnonzero((np.maximum(ws, hs) >= min_piece) & (hs <= max_h) & (ws <= cfg.max_aspect * max_h)
+                          & (areas >= 0.5 * min_piece))
+    if keep.size > 8 * cfg.max_candidates:  # a textured frame: keep the biggest pieces only
+        keep = keep[np.argsort(-areas[keep])[: 8 * cfg.max_candidates]]
+    boxes = np.stack([xs[keep], ys[keep], xs[keep] + ws[keep], ys[keep] + hs[keep]], 1).astype(np.int64)
+    candidates: list[tuple[int, Candidate]] = []
+    for group in _merge_groups(boxes, cfg):
+        ids = keep[group] + 1
+        x0, y0 = boxes[group, :2].min(0)
+        x1, y1 = boxes[group, 2:].max(0)
+        w, h = x1 - x0, y1 - y0
+        if not (min_h <= h <= max_h) or w > cfg.max_aspect * h:
+            continue
+        ink_area = int(areas[keep[group]].sum())
+        fill = ink_area / float(w * h)
+        if not (cfg.min_fill <= fill <= cfg.max_fill):
+            continue
+        if not _ink_on_paper(gray, labels, ids, (x0, y0, x1, y1), cfg):
+            continue
+        crop = labels[y0:y1, x0:x1]
+        ink = (np.isin(crop, ids) if len(ids) > 1 else (crop == ids[0])).astype(np.uint8) * 255
+        pieces = _split_pieces(ink, x0, y0, scale) if w > cfg.split_aspect * h else ()
+        candidates.append((ink_area, Candidate(_to_frame((x0, y0, w, h), scale), ink, pieces)))
+    candidates.sort(key=lambda item: -item[0])
+    return Segmentation([c for _, c in candidates[: cfg.max_candidates]], mask)
+
+
+def _ink_on_paper(gray: np.ndarray, labels: np.ndarray, ids: np.ndarray, box: tuple, cfg: SegmentConfig) -> bool:
+    """Ink clearly darker than a calm, paper-like ring around the box."""
+    x0, y0, x1, y1 = box
+    pad = max(2, int(0.25 * max(x1 - x0, y1 - y0)))
+    height, width = gray.shape
+    rx0, ry0, rx1, ry1 = max(0, x0 - pad), max(0, y0 - pad), min(width, x1 + pad), min(height, y1 + pad)
+    # Every other pixel is plenty for a median and halves the cost on large candidates.
+    region = gray[ry0:ry1:2, rx0:rx1:2]
+    region_labels = labels[ry0:ry1:2, rx0:rx1:2]
+    own = np.isin(region_labels, ids)
+    ring = region[region_labels == 0]
+    ink = region[own]
+    if ring.size < 8 or ink.size < 2:
+        return False
+    paper = float(np.median(ring))
+    contrast = paper - float(np.median(ink))
+    spread = float(np.median(np.abs(ring.astype(np.float32) - paper)))
+    return contrast >= cfg.min_contrast and spread <= max(cfg.max_ring_mad, 0.15 * contrast)

@@ -1,0 +1,180 @@
+"""Frame sources: camera, video file, image, folder of images, and the synthetic `demo` sheet.
+
+Each proves it works when opened (a camera must deliver a first frame, a video must decode
+one, an image must read) and raises SourceError with one line that names the thing and the fix.
+"""
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Iterator
+
+import cv2
+import numpy as np
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
+# A camera that delivers no new frame for this long has stopped (unplugged, taken by another app).
+CAMERA_STALL_S = 2.0
+
+
+class SourceError(Exception):
+    """A source that cannot be opened or stopped delivering; the message says what to do."""
+
+
+def sane_fps(reported: float, fallback: float) -> float:
+    """Cameras and some files report 0 or NaN fps; recordings need a real rate."""
+    return reported if reported and math.isfinite(reported) and 1.0 <= reported <= 240.0 else fallback
+
+
+def read_image(path: Path) -> np.ndarray:
+    if not path.is_file():
+        raise SourceError(f"image {path} does not exist; check the path")
+    if path.stat().st_size == 0:
+        raise SourceError(f"image {path} is an empty file; give a PNG or JPEG photo")
+    frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if frame is None:
+        raise SourceError(f"{path} is not a readable image; give a PNG, JPEG or BMP file")
+    return frame
+
+
+class Source:
+    """Iterates BGR frames; cameras and the demo run until stopped."""
+
+    name: str = ""
+    fps: float = 30.0
+    # Timestamps come from the wall clock (cameras) rather than frame index / fps (files, demo).
+    wall_clock: bool = False
+    # Still images are shown until the user quits instead of ending the window at once.
+    still: bool = False
+
+    def frames(self) -> Iterator[np.ndarray]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "Source":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class CameraSource(Source):
+    wall_clock = True
+
+    def __init__(self, index: int, fallback_fps: float) -> None:
+        from imutils.video import VideoStream  # threaded reader: capture never waits for processing
+
+        self.name = f"camera {index}"
+        capture_probe = cv2.VideoCapture(index)
+        opened = capture_probe.isOpened()
+        capture_probe.release()
+        if not opened:
+            raise SourceError(f"no camera at index {index} — try --source demo or a video file")
+        self._stream = VideoStream(src=index).start()
+        first = self._stream.read()
+        if first is None:
+            self._stream.stop()
+            raise SourceError(f"camera {index} opened but delivered no frame — close other apps using it, "
+                              "or try --source demo")
+        self.fps = sane_fps(self._stream.stream.stream.get(cv2.CAP_PROP_FPS), fallback_fps)
+
+    def frames(self) -> Iterator[np.ndarray]:
+        last = None
+        waited_since = time.perf_counter()
+        while True:
+            frame = self._stream.read()
+            if frame is None or not self._stream.stream.grabbed:
+                raise SourceError(f"{self.name} stopped delivering frames (disconnected?); the run ended here")
+            if frame is last:
+                if time.perf_counter() - waited_since > CAMERA_STALL_S:
+                    raise SourceError(f"{self.name} delivered no new frame for {CAMERA_STALL_S:.0f} s; the run ended here")
+                time.sleep(0.002)
+                continue
+            last, waited_since = frame, time.perf_counter()
+            yield frame
+
+    def close(self) -> None:
+        self._stream.stop()
+
+
+class VideoSource(Source):
+    def __init__(self, path: Path, fallback_fps: float) -> None:
+        self.name = str(path)
+        if not path.is_file():
+            raise SourceError(f"video {path} does not exist; check the path, or use --source demo")
+        self._capture = cv2.VideoCapture(str(path))
+        ok, self._first = self._capture.read() if self._capture.isOpened() else (False, None)
+        if not ok:
+            self._capture.release()
+            raise SourceError(f"{path} is not a readable video; give an MP4/AVI file, an image, or --source demo")
+        self.fps = sane_fps(self._capture.get(cv2.CAP_PROP_FPS), fallback_fps)
+
+    def frames(self) -> Iterator[np.ndarray]:
+        frame = self._first
+        while frame is not None:
+            yield frame
+            ok, frame = self._capture.read()
+            if not ok:
+                frame = None
+
+    def close(self) -> None:
+        self._capture.release()
+
+
+class ImagesSource(Source):
+    def __init__(self, paths: list[Path], name: str, fallback_fps: float) -> None:
+        self.name, self.fps = name, fallback_fps
+        self.still = len(paths) == 1
+        self._paths = paths
+        self._first = read_image(paths[0])
+
+    def frames(self) -> Iterator[np.ndarray]:
+        yield self._first
+        for path in self._paths[1:]:
+            yield read_image(path)
+
+
+class DemoSource(Source):
+    """The synthetic sheet (live.synth.SheetAnimation), paced like a 30 fps camera when shown."""
+
+    def __init__(self, seed: int = 0, paced: bool = True) -> None:
+        from live.synth import SheetAnimation
+
+        self.name, self.fps = "demo", 30.0
+        self.animation = SheetAnimation(seed=seed)
+        self._paced = paced
+
+    def frames(self) -> Iterator[np.ndarray]:
+        start = time.perf_counter()
+        index = 0
+        while True:
+            frame, _ = self.animation.frame(index)
+            if self._paced:
+                delay = start + index / self.fps - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+            yield frame
+            index += 1
+
+
+def open_source(spec: str, fallback_fps: float = 30.0, paced: bool = True) -> Source:
+    """`spec`: a camera index, 'demo', a video file, an image file, or a folder of images."""
+    if spec.isdigit():
+        return CameraSource(int(spec), fallback_fps)
+    if spec == "demo":
+        return DemoSource(paced=paced)
+    path = Path(spec)
+    if path.is_dir():
+        images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not images:
+            raise SourceError(f"folder {path} holds no images ({', '.join(sorted(IMAGE_SUFFIXES))}); "
+                              "point --source at a folder of photos")
+        return ImagesSource(images, str(path), fallback_fps)
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return ImagesSource([path], str(path), fallback_fps)
+    if not path.exists():
+        raise SourceError(f"source {spec} does not exist; give a camera index, a video, an image, a folder, or demo")
+    return VideoSource(path, fallback_fps)
