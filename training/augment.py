@@ -1,0 +1,151 @@
+"""Camera-domain augmentation: make clean MNIST digits look like digits cut out of webcam frames.
+
+The live pipeline thresholds the frame into a binary ink mask and resamples each blob to 28x28
+with INTER_AREA through contract.fit_to_mnist, so besides pose, pen width, blur and noise the
+most important change here is "binarize then soften": a hard threshold at a random level
+followed by the same area resampling (or a slight blur). Each image gets its own random
+magnitudes up to ``strength``; strength 0 returns the batch unchanged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from training.contract import IMAGE_SIZE, fit_to_mnist
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """Ranges at strength 1; each image draws uniformly within them, scaled by its strength."""
+
+    # Hand-held paper and a tilted camera rarely turn a digit further than this.
+    max_rotation_deg: float = 15.0
+    # fit_to_mnist normalises size live, but segmentation can crop a little or add a margin.
+    max_scale_change: float = 0.2
+    max_shear: float = 0.25
+    # Leaves the digit inside the 28x28 frame (MNIST keeps a 4 px border).
+    max_shift_px: float = 2.5
+    # The work canvas is upsampled so that one morphology step is half an MNIST pixel: a thin
+    # pen loses ~1 px of stroke, a marker gains up to ~2 px.
+    upsample: int = 2
+    max_erode_px: int = 1
+    max_dilate_px: int = 2
+    # Probability (at strength 1) of the live path: binary mask -> INTER_AREA / fit_to_mnist.
+    binarize_prob: float = 0.6
+    # Of the binarized images, the share re-laid-out exactly like a live patch.
+    refit_prob: float = 0.5
+    threshold_range: tuple[int, int] = (40, 200)
+    max_blur_sigma: float = 0.7
+    max_noise_std: float = 10.0
+    # Peak brightness after contrast loss; live patches are rarely dimmer than this.
+    min_peak: float = 0.65
+    max_log_gamma: float = 0.45
+
+
+DEFAULT_CONFIG = AugmentConfig()
+
+
+def _affine(rng: np.random.Generator, k: float, cfg: AugmentConfig) -> np.ndarray:
+    """2x3 matrix mapping a 28x28 digit into the upsampled canvas with random pose."""
+    angle = np.deg2rad(rng.uniform(-1, 1) * cfg.max_rotation_deg * k)
+    scale = 1.0 + rng.uniform(-1, 1) * cfg.max_scale_change * k
+    shear = rng.uniform(-1, 1) * cfg.max_shear * k
+    shift = rng.uniform(-1, 1, size=2) * cfg.max_shift_px * k
+    cos, sin = np.cos(angle) * scale, np.sin(angle) * scale
+    linear = np.array([[cos, -sin], [sin, cos]]) @ np.array([[1.0, shear], [0.0, 1.0]])
+    centre = np.array([IMAGE_SIZE / 2 - 0.5, IMAGE_SIZE / 2 - 0.5])
+    offset = centre + shift - linear @ centre
+    up = cfg.upsample
+    # Pixel centres: output pixel (u + 0.5) / up - 0.5 in 28-px coordinates.
+    to_canvas = np.array([[up, 0, (up - 1) / 2], [0, up, (up - 1) / 2]], dtype=np.float64)
+    full = np.vstack([np.hstack([linear, offset[:, None]]), [0, 0, 1]])
+    return to_canvas @ full
+
+
+def _morph(canvas: np.ndarray, steps: int) -> np.ndarray:
+    if steps == 0:
+        return canvas
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(steps) + 1, 2 * abs(steps) + 1))
+    return cv2.dilate(canvas, kernel) if steps > 0 else cv2.erode(canvas, kernel)
+
+
+def augment_one(image_u8: np.ndarray, k: float, rng: np.random.Generator, cfg: AugmentConfig) -> np.ndarray:
+    """One uint8 28x28 digit, augmented with magnitude k in [0, 1]; k == 0 is a copy."""
+    if k <= 0:
+        return image_u8.copy()
+    size = IMAGE_SIZE * cfg.upsample
+    canvas = cv2.warpAffine(
+        image_u8, _affine(rng, k, cfg), (size, size), flags=cv2.INTER_LINEAR, borderValue=0
+    )
+    steps = int(np.round(rng.uniform(-cfg.max_erode_px, cfg.max_dilate_px) * k * cfg.upsample))
+    thinned = _morph(canvas, steps)
+    # Eroding a thin digit can wipe out whole strokes; a real pen leaves them all.
+    if steps >= 0 or thinned.sum() >= 0.6 * canvas.sum():
+        canvas = thinned
+
+    if rng.random() < cfg.binarize_prob * k:
+        low, high = cfg.threshold_range
+        # Relative to the brightest ink, so a faint digit is thinned, not erased.
+        level = rng.uniform(low, high) * canvas.max() / 255.0
+        mask = np.where(canvas > level, 255, 0).astype(np.uint8)
+        if not mask.any():
+            mask = np.where(canvas > 0, 255, 0).astype(np.uint8)
+        if rng.random() < cfg.refit_prob:
+            out = fit_to_mnist(mask)
+        else:
+            out = cv2.resize(mask, (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_AREA)
+    else:
+        out = cv2.resize(canvas, (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_AREA)
+
+    sigma = rng.uniform(0, cfg.max_blur_sigma) * k
+    if sigma > 0.3:
+        out = cv2.GaussianBlur(out, (0, 0), sigma)
+    return out
+
+
+def augment(
+    images_u8: np.ndarray,
+    strength: float = 1.0,
+    rng: np.random.Generator | int | None = None,
+    config: AugmentConfig = DEFAULT_CONFIG,
+) -> np.ndarray:
+    """uint8 (N, 28, 28) white-on-black digits -> augmented uint8 (N, 28, 28).
+
+    Each image draws its own magnitude uniformly in [0, strength], so a batch mixes near-clean
+    and heavily changed digits. ``rng`` may be a seed for repeatable output.
+    """
+    images_u8 = np.asarray(images_u8)
+    if images_u8.ndim != 3 or images_u8.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or images_u8.dtype != np.uint8:
+        raise ValueError(f"expected uint8 (N, 28, 28) images, got {images_u8.dtype} {images_u8.shape}")
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError(f"strength must be in [0, 1], got {strength}")
+    if strength == 0:
+        return images_u8.copy()
+    rng = np.random.default_rng(rng)
+    magnitudes = rng.uniform(0, strength, size=len(images_u8))
+    out = np.stack([augment_one(img, k, rng, config) for img, k in zip(images_u8, magnitudes)])
+
+    # Photometric changes are cheap per pixel, so they run on the whole batch at once.
+    scaled = out.astype(np.float32) / 255.0
+    mag = magnitudes[:, None, None].astype(np.float32)
+    gamma = np.exp(rng.uniform(-1, 1, size=(len(out), 1, 1)).astype(np.float32) * config.max_log_gamma * mag)
+    peak = 1.0 - rng.uniform(0, 1 - config.min_peak, size=(len(out), 1, 1)).astype(np.float32) * mag
+    noise_std = rng.uniform(0, config.max_noise_std, size=(len(out), 1, 1)).astype(np.float32) * mag / 255.0
+    noise = rng.standard_normal(out.shape, dtype=np.float32) * noise_std
+    scaled = np.power(scaled, gamma) * peak + noise
+    return np.clip(np.rint(scaled * 255.0), 0, 255).astype(np.uint8)
+
+
+def augment_batch(
+    images_u8: np.ndarray,
+    labels: np.ndarray,
+    strength: float = 1.0,
+    rng: np.random.Generator | int | None = None,
+    config: AugmentConfig = DEFAULT_CONFIG,
+) -> tuple[np.ndarray, np.ndarray]:
+    """augment() for (images, labels) pairs; the labels come back unchanged."""
+    if len(images_u8) != len(labels):
+        raise ValueError(f"{len(images_u8)} images but {len(labels)} labels")
+    return augment(images_u8, strength, rng, config), labels

