@@ -25,14 +25,21 @@ class SegmentConfig:
     # Digit height limits relative to the frame's shorter side: 15-250 px at 720p.
     min_height_frac: float = 0.02
     max_height_frac: float = 0.4
+    # A component at least this many smallest-digit heights long (and 2.5x wider than tall) is
+    # checked for a ruling; a ruling is a hairline, at most this share of the shorter side thick
+    # (~4 px at 720p), which digit strokes exceed. At most `max_rulings` are erased per frame.
+    ruling_min_length: float = 6.0
+    ruling_max_thickness_frac: float = 0.006
+    max_rulings: int = 16
     # A digit is at most this wide relative to its height before it is treated as touching digits.
     # 0 and 2 written wide reach about 1.0; two digits side by side start near 1.1.
     split_aspect: float = 0.95
     # Widest candidate considered at all (w/h): three or four touching digits; longer runs are
     # rulings or underlines.
     max_aspect: float = 3.2
-    # Share of the box that is ink. Below: a scribble's outline or a frame line; above: a filled blob.
-    min_fill: float = 0.06
+    # Share of the box that is ink. Below: a long thin outline (a large fine-pen 0 is ~0.04, so
+    # the bar is low and the reject class judges the rest); above: a filled blob.
+    min_fill: float = 0.02
     max_fill: float = 0.85
     # Pieces of one digit (a 5's detached bar, a 4 in two strokes) merge when they overlap
     # horizontally by this share of the narrower piece and the vertical gap is below this share

@@ -39,28 +39,44 @@ def _odd(n: float) -> int:
 
 
 def threshold(gray: np.ndarray, cfg: SegmentConfig) -> np.ndarray:
-    """Ink mask (255 = ink): darker than the local mean by `threshold_offset`, long rulings removed."""
+    """Ink mask (255 = ink): darker than the local mean by `threshold_offset`."""
     block = _odd(cfg.block_frac * min(gray.shape))
     mask = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block,
                                  cfg.threshold_offset)
     return mask
 
 
-def _remove_long_lines(mask: np.ndarray, min_len_px: int) -> np.ndarray:
-    """Remove horizontal and vertical runs longer than any digit (ruled paper, margins, box frames).
+def erase_rulings(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, min_h: float,
+                  cfg: SegmentConfig) -> bool:
+    """Erase ruled lines (at any tilt) that join the digits written on them; True if any was erased.
 
-    The opening runs at a quarter of the resolution: a long kernel at full size costs too much.
+    A component far wider than tall is a ruling with digits hanging on it. Its columns holding
+    only a hairline's worth of ink belong to the line alone; a line fitted through them is
+    erased as a thin band across the component, which frees the digits (a digit crossed by the
+    band is rejoined by the fragment merge).
     """
-    small = cv2.resize(mask, (mask.shape[1] // 4, mask.shape[0] // 4), interpolation=cv2.INTER_AREA)
-    small = (small > 40).astype(np.uint8) * 255
-    k = max(3, min_len_px // 4)
-    lines = cv2.morphologyEx(small, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
-    lines |= cv2.morphologyEx(small, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
-    if not lines.any():
-        return mask
-    lines = cv2.resize(cv2.dilate(lines, np.ones((3, 3), np.uint8)), (mask.shape[1], mask.shape[0]),
-                       interpolation=cv2.INTER_NEAREST)
-    return cv2.bitwise_and(mask, cv2.bitwise_not(lines))
+    erased = False
+    wide = np.flatnonzero((stats[1:, 2] >= cfg.ruling_min_length * min_h) & (stats[1:, 2] >= 2.5 * stats[1:, 3])) + 1
+    hairline = max(2, int(round(cfg.ruling_max_thickness_frac * min(mask.shape))))
+    for comp in wide[: cfg.max_rulings]:
+        x, y, w, h = stats[comp, :4]
+        own = labels[y:y + h, x:x + w] == comp
+        per_column = own.sum(axis=0)
+        thin = (per_column > 0) & (per_column <= hairline)
+        if thin.sum() < 0.3 * w:
+            continue
+        ys, xs = np.nonzero(own[:, thin])
+        xs = np.flatnonzero(thin)[xs]
+        slope, intercept = np.polyfit(xs, ys, 1)
+        if np.median(np.abs(ys - (slope * xs + intercept))) > hairline:
+            continue  # not one straight line (an outline, a scribble)
+        cols = np.arange(w)
+        centre = slope * cols + intercept
+        rows = np.arange(h)[:, None]
+        band = np.abs(rows - centre[None]) <= hairline / 2 + 1.0
+        mask[y:y + h, x:x + w][band & own] = 0
+        erased = True
+    return erased
 
 
 def _merge_groups(boxes: np.ndarray, cfg: SegmentConfig) -> list[list[int]]:
@@ -83,7 +99,13 @@ def _merge_groups(boxes: np.ndarray, cfg: SegmentConfig) -> list[list[int]]:
         union_h = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
         union_w = np.maximum(x1[:, None], x1[None]) - np.minimum(x0[:, None], x0[None])
         wider = np.maximum(w[:, None], w[None])
-        close = ((overlap_x >= cfg.merge_min_x_overlap * np.minimum(w[:, None], w[None]))
+        # A piece nested in a box twice its size both ways is not a fragment of it: that is a
+        # digit inside the outline of a sticky note, a drawn frame or the paper itself.
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        holds = ((x0[:, None] <= cx[None]) & (cx[None] <= x1[:, None]) & (y0[:, None] <= cy[None])
+                 & (cy[None] <= y1[:, None]) & (w[:, None] >= 2 * w[None]) & (h[:, None] >= 2 * h[None]))
+        close = (~(holds | holds.T)
+                 & (overlap_x >= cfg.merge_min_x_overlap * np.minimum(w[:, None], w[None]))
                  & (gap_y <= cfg.merge_max_gap * taller)
                  & (union_h <= cfg.merge_max_growth * taller)
                  & (union_w <= 1.3 * wider))
@@ -135,11 +157,9 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segm
     min_h, max_h = cfg.min_height_frac * short, cfg.max_height_frac * short
     mask = threshold(gray, cfg)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    xs, ys, ws, hs, areas = stats[1:].T
-    if np.any((ws > 1.5 * max_h) | (hs > 1.5 * max_h)):
-        mask = _remove_long_lines(mask, int(1.2 * max_h))
+    if erase_rulings(mask, labels, stats, min_h, cfg):
         count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-        xs, ys, ws, hs, areas = stats[1:].T
+    xs, ys, ws, hs, areas = stats[1:].T
     # Pieces worth considering: not specks, not larger than the largest digit.
     min_piece = max(2.0, 0.2 * min_h)
     keep = np.flatnonzero((np.maximum(ws, hs) >= min_piece) & (hs <= max_h) & (ws <= cfg.max_aspect * max_h)

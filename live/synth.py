@@ -124,7 +124,7 @@ def make_sheet(rng: np.random.Generator, digits: np.ndarray, labels: np.ndarray,
         for y in range(margin + int(digit_height * 1.15), height, pitch_y):
             cv2.line(paper, (0, y), (width, y), (225, 190, 160), max(1, digit_height // 40))
     ink_color = INKS_BGR[rng.integers(len(INKS_BGR))]
-    stroke = rng.choice([-0.05, -0.02, 0.0, 0.0, 0.03, 0.06])
+    stroke = rng.choice([-0.03, -0.015, 0.0, 0.0, 0.03, 0.06])
     slots = rng.permutation(rows * cols)[: n_digits + n_distractors]
     points, kept_labels = [], []
     for i, slot in enumerate(slots):

@@ -1,0 +1,330 @@
+"""`python -m live.benchmark`: the measured figures the README quotes.
+
+Parts (run all by default, or name some):
+  scenes    camera-like frames of MNIST *test* digits: share of digits found and read right,
+            false digits per digit-free frame, expected calibration error of the confidence
+  photos    the real phone photos in ../shared/realphotos (when present): order-free F1 and
+            reading-order character error rate, with and without touching-digit splitting
+  touching  generated pairs of touching digits (read as two?) and digits in two strokes (one?)
+  flicker   a moving-paper video: how often the label shown for a true digit changes, with and
+            without tracking, and per-frame reading accuracy
+  speed     1280x720 frames with 10 digits, all stages after capture, headless, frames/s; the
+            per-contour `model.predict` loop beside it; command to first frame; peak memory
+  soak      (only when named) 20,000 demo frames headless: resident memory over the run
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from live.annotate import annotate
+from live.classifier import Classifier
+from live.config import DEFAULT_MODEL, ClassifyConfig, SegmentConfig
+from live.detections import Detections
+from live.patches import make_patches
+from live.predict import read_digits
+from live.reading import numbers
+from live.recognize import Recognizer
+from live.segment import segment
+from live.synth import SheetAnimation, digit_ink, load_sample_digits, render_scene
+from live.tracking import Tracker, iou_matrix
+
+ROOT = Path(__file__).resolve().parent.parent
+PHOTOS = ROOT.parent / "shared" / "realphotos"
+# Seeds of the benchmark's generated data; tests and calibration use other seeds.
+SCENE_SEED, EMPTY_SEED, TOUCH_SEED, FLICKER_SEED, SPEED_SEED = 20_001, 20_002, 20_003, 20_004, 20_005
+MIN_CONF = ClassifyConfig().min_confidence
+
+
+def test_digits() -> tuple[np.ndarray, np.ndarray, str]:
+    """The full MNIST test set when a source is installed, else the shipped sample of it."""
+    try:
+        from training.data import load_mnist
+
+        _, _, x_test, y_test = load_mnist()
+        return x_test, y_test, "MNIST test set (10,000)"
+    except Exception:
+        images, labels = load_sample_digits()
+        return images, labels, "shipped MNIST test sample (1,000)"
+
+
+def match(truth_boxes: np.ndarray, dets: Detections, min_iou: float = 0.5) -> np.ndarray:
+    """For each true box, the index of its detection (IoU >= min_iou, one-to-one, greedy) or -1."""
+    found = np.full(len(truth_boxes), -1)
+    if len(truth_boxes) == 0 or len(dets) == 0:
+        return found
+    iou = iou_matrix(truth_boxes, dets.boxes_xywh)
+    for flat in np.argsort(-iou, axis=None):
+        t, d = np.unravel_index(flat, iou.shape)
+        if iou[t, d] < min_iou:
+            break
+        if found[t] < 0 and d not in found:
+            found[t] = d
+    return found
+
+
+def expected_calibration_error(confidences: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    edges = np.linspace(0, 1, bins + 1)
+    ece = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (confidences > lo) & (confidences <= hi)
+        if inside.any():
+            ece += inside.mean() * abs(confidences[inside].mean() - correct[inside].mean())
+    return float(ece)
+
+
+def bench_scenes(recognizer: Recognizer, frames: int) -> dict:
+    images, labels, digits_name = test_digits()
+    rng = np.random.default_rng(SCENE_SEED)
+    total = right = found = 0
+    confs, correct = [], []
+    for _ in range(frames):
+        frame, truth = render_scene(rng, images, labels)
+        dets = recognizer(frame).detections
+        hit = match(truth.boxes_xywh, dets)
+        is_right = np.zeros(len(dets), bool)
+        for t, d in enumerate(hit):
+            if d >= 0:
+                is_right[d] = dets.labels[d] == truth.labels[t]
+        sure = dets.confidences >= MIN_CONF
+        total += len(truth.labels)
+        found += int(sum(d >= 0 and sure[d] for d in hit))
+        right += int(sum(d >= 0 and sure[d] and is_right[d] for d in hit))
+        confs.extend(dets.confidences.tolist())
+        correct.extend(is_right.tolist())
+    rng = np.random.default_rng(EMPTY_SEED)
+    false = 0
+    empty_frames = max(20, frames // 2)
+    for _ in range(empty_frames):
+        frame, _ = render_scene(rng, images, labels, n_digits=0, n_distractors=int(rng.integers(3, 12)))
+        false += int((recognizer(frame).detections.confidences >= MIN_CONF).sum())
+    return {
+        "digits_source": digits_name, "frames": frames, "digits": total,
+        "found": round(found / total, 4), "found_and_read_right": round(right / total, 4),
+        "digit_free_frames": empty_frames, "false_digits_per_digit_free_frame": round(false / empty_frames, 3),
+        "calibration_error_ece": round(expected_calibration_error(np.array(confs), np.array(correct)), 4),
+    }
+
+
+def _edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def read_photo_labels(folder: Path) -> list[tuple[Path, str]]:
+    rows = (folder / "labels.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    return [(folder / r.split("\t")[0], r.split("\t")[2]) for r in rows if r.strip()]
+
+
+def bench_photos(recognizer: Recognizer, folder: Path) -> dict:
+    if not (folder / "labels.tsv").is_file():
+        return {"skipped": f"no labelled photos at {folder}"}
+    results = {}
+    for name, cfg in (("with_splitting", recognizer.segment_cfg),
+                      ("without_splitting", replace(recognizer.segment_cfg, split_aspect=99.0))):
+        reader = Recognizer(recognizer.classifier, cfg, recognizer.patch_cfg)
+        tp = n_pred = n_true = errors = 0
+        per_photo = {}
+        for path, truth in read_photo_labels(folder):
+            dets = read_digits(reader, cv2.imread(str(path)), MIN_CONF)
+            predicted = "".join(str(int(v)) for v in dets.labels)
+            expected = truth.replace("/", "").replace(" ", "")
+            counts_p, counts_t = np.bincount(list(map(int, predicted)) or [0], minlength=10), \
+                np.bincount(list(map(int, expected)), minlength=10)
+            if not predicted:
+                counts_p[:] = 0
+            tp += int(np.minimum(counts_p, counts_t).sum())
+            n_pred, n_true = n_pred + len(predicted), n_true + len(expected)
+            distance = _edit_distance(predicted, expected)
+            errors += distance
+            per_photo[path.name] = {"digits": len(expected), "read": len(predicted), "cer": round(distance / len(expected), 3)}
+        precision, recall = tp / max(n_pred, 1), tp / max(n_true, 1)
+        results[name] = {"photos": len(per_photo), "digits": n_true, "precision": round(precision, 4),
+                         "recall": round(recall, 4), "f1": round(2 * precision * recall / max(precision + recall, 1e-9), 4),
+                         "cer": round(errors / n_true, 4), "per_photo": per_photo}
+    return results
+
+
+def _paper_with(inks: list[np.ndarray], gaps: list[int]) -> np.ndarray:
+    height = max(i.shape[0] for i in inks) + 200
+    width = sum(i.shape[1] for i in inks) + sum(gaps) + 300
+    paper = np.full((height, width), 232, np.float32)
+    x = 150
+    for ink, gap in zip(inks, gaps + [0]):
+        h, w = ink.shape
+        paper[100:100 + h, x:x + w] = np.minimum(paper[100:100 + h, x:x + w], 232 * (1 - ink) + 35 * ink)
+        x += w + gap
+    return cv2.cvtColor(paper.astype(np.uint8), cv2.COLOR_GRAY2BGR)
+
+
+def _tight(ink: np.ndarray) -> np.ndarray:
+    cols = np.flatnonzero(ink.max(axis=0) > 0.5)
+    return ink[:, cols[0]:cols[-1] + 1]
+
+
+def bench_touching(recognizer: Recognizer, cases: int) -> dict:
+    images, labels, _ = test_digits()
+    rng = np.random.default_rng(TOUCH_SEED)
+    pairs_right = broken_right = 0
+    for _ in range(cases):
+        a, b = rng.integers(len(images), size=2)
+        height = int(rng.integers(50, 140))
+        inks = [_tight(digit_ink(images[k], height, 0.0)) for k in (a, b)]
+        overlap = -int(rng.integers(2, max(3, height // 12)))  # strokes overlap: one connected blob
+        dets = recognizer(_paper_with(inks, [overlap])).detections
+        dets = dets.select(dets.confidences >= MIN_CONF)
+        read = [int(v) for v in dets.labels[np.argsort(dets.boxes_xywh[:, 0])]]
+        pairs_right += read == [int(labels[a]), int(labels[b])]
+        k = rng.integers(len(images))
+        ink = _tight(digit_ink(images[k], height, 0.0))
+        rows = np.flatnonzero(ink.max(axis=1) > 0.5)
+        cut = rows[0] + int(rng.uniform(0.25, 0.6) * (rows[-1] - rows[0]))
+        ink[cut:cut + max(2, height // 25)] = 0  # a gap across the digit: drawn in two strokes
+        dets = recognizer(_paper_with([ink], [])).detections
+        dets = dets.select(dets.confidences >= MIN_CONF)
+        broken_right += dets.labels.tolist() == [int(labels[k])]
+    return {"cases": cases, "touching_pairs_read_as_both_digits": round(pairs_right / cases, 4),
+            "broken_digits_read_as_one_right_digit": round(broken_right / cases, 4)}
+
+
+def bench_flicker(recognizer: Recognizer, frames: int) -> dict:
+    images, labels, _ = test_digits()
+    animation = SheetAnimation(seed=FLICKER_SEED, digits=(images, labels))
+    video = [animation.frame(i) for i in range(frames)]
+    results = {}
+    for name, tracker in (("tracked", Tracker()), ("per_frame", None)):
+        shown_prev: dict[int, int | None] = {}
+        changes = pairs = right = total = 0
+        for frame, truth in video:
+            dets = recognizer(frame).detections
+            dets = tracker.update(dets) if tracker else dets
+            dets = dets.select(dets.confidences >= MIN_CONF)
+            hit = match(truth.boxes_xywh, dets)
+            for t, d in enumerate(hit):
+                shown = int(dets.labels[d]) if d >= 0 else None
+                if t in shown_prev:
+                    pairs += 1
+                    changes += shown != shown_prev[t]
+                shown_prev[t] = shown
+                right += shown == truth.labels[t]
+                total += 1
+        results[name] = {"flicker": round(changes / max(pairs, 1), 4), "read_right": round(right / max(total, 1), 4)}
+    return {"frames": frames, **results}
+
+
+def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
+    images, labels, _ = test_digits()
+    rng = np.random.default_rng(SPEED_SEED)
+    video = [render_scene(rng, images, labels, n_digits=10)[0] for _ in range(min(frames, 60))]
+    tracker = Tracker()
+    for frame in video[:5]:  # warm-up
+        recognizer(frame)
+    start = time.perf_counter()
+    for i in range(frames):
+        frame = video[i % len(video)]
+        dets = tracker.update(recognizer(frame).detections)
+        sure = dets.select(dets.confidences >= MIN_CONF)
+        annotate(frame, dets, numbers(sure.boxes_xywh, sure.labels) if len(sure) else [], MIN_CONF, 30.0)
+    pipeline_fps = frames / (time.perf_counter() - start)
+    model = recognizer.classifier.model
+    loop_frames = video[:10]
+    start = time.perf_counter()
+    for frame in loop_frames:  # the common public recipe: model.predict once per contour
+        for cand in segment(frame).candidates:
+            model.predict(make_patches([cand.ink]), verbose=0)
+    loop_fps = len(loop_frames) / (time.perf_counter() - start)
+    command = [sys.executable, "-m", "live", "--source", "demo", "--no-display", "--model", str(model_path)]
+    start = time.perf_counter()
+    subprocess.run(command + ["--max-frames", "1"], check=True, cwd=ROOT)
+    first_frame_s = time.perf_counter() - start
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(command + ["--max-frames", "300"], check=True, cwd=ROOT)
+    peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    return {"frame_size": "1280x720", "digits_per_frame": 10, "frames": frames,
+            "pipeline_fps": round(pipeline_fps, 1), "per_contour_predict_fps": round(loop_fps, 2),
+            "command_to_first_annotated_frame_s": round(first_frame_s, 2),
+            "peak_memory_mb_demo_300_frames": round(peak_mb, 1)}
+
+
+def bench_soak(model_path: Path, frames: int) -> dict:
+    """RSS of a headless demo run, sampled from /proc every 1000 frames through --json progress."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        jsonl = Path(folder) / "soak.jsonl"
+        process = subprocess.Popen([sys.executable, "-m", "live", "--source", "demo", "--no-display", "--model",
+                                    str(model_path), "--max-frames", str(frames), "--json", str(jsonl)], cwd=ROOT)
+        samples: dict[int, float] = {}
+        while process.poll() is None:
+            time.sleep(2)
+            done = sum(1 for _ in open(jsonl)) if jsonl.exists() else 0
+            try:
+                rss_kb = next(int(line.split()[1]) for line in open(f"/proc/{process.pid}/status")
+                              if line.startswith("VmRSS"))
+            except (FileNotFoundError, StopIteration, ProcessLookupError):
+                break
+            samples[done // 1000 * 1000] = rss_kb / 1024
+        process.wait()
+    warm = min((k for k in samples if k >= 2000), default=min(samples))
+    last = max(samples)
+    return {"frames": frames, "exit_code": process.returncode, "rss_mb_by_frame": {k: round(v, 1) for k, v in sorted(samples.items())},
+            "rss_growth_after_warmup": round(samples[last] / samples[warm] - 1, 4)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m live.benchmark", description=__doc__.splitlines()[0])
+    parser.add_argument("parts", nargs="*", default=["scenes", "photos", "touching", "flicker", "speed"],
+                        choices=["scenes", "photos", "touching", "flicker", "speed", "soak"])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--frames", type=int, default=300, help="frames for scenes, flicker and speed")
+    parser.add_argument("--photos", type=Path, default=PHOTOS)
+    parser.add_argument("--soak-frames", type=int, default=20_000)
+    parser.add_argument("--out", type=Path, help="also write the results here as JSON")
+    args = parser.parse_args(argv)
+    from training.model import ModelError
+
+    try:
+        recognizer = Recognizer(Classifier(args.model), SegmentConfig())
+    except ModelError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    results = {}
+    for part in args.parts:
+        start = time.perf_counter()
+        if part == "scenes":
+            results[part] = bench_scenes(recognizer, args.frames)
+        elif part == "photos":
+            results[part] = bench_photos(recognizer, args.photos)
+        elif part == "touching":
+            results[part] = bench_touching(recognizer, 100)
+        elif part == "flicker":
+            results[part] = bench_flicker(recognizer, args.frames)
+        elif part == "speed":
+            results[part] = bench_speed(recognizer, args.frames, args.model)
+        elif part == "soak":
+            results[part] = bench_soak(args.model, args.soak_frames)
+        summary = {k: v for k, v in results[part].items() if k not in ("per_photo",)}
+        if part == "photos":
+            summary = {k: {kk: vv for kk, vv in v.items() if kk != "per_photo"} if isinstance(v, dict) else v
+                       for k, v in results[part].items()}
+        print(f"{part} ({time.perf_counter() - start:.0f} s): {json.dumps(summary)}", flush=True)
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""`python -m live.predict IMAGE...`: every digit in each photo, in reading order, read as the live loop reads.
+
+Plain output is one line per image, digits left to right and lines separated by ' / '. With
+--json, stdout is one JSON object mapping each path as given to its digits. The model is loaded
+once for all paths.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from live.annotate import annotate
+from live.classifier import Classifier
+from live.config import ClassifyConfig
+from live.detections import Detections
+from live.reading import lines_of, numbers
+from live.recognize import Recognizer
+from live.recorder import OutputError
+from live.sources import SourceError, read_image
+
+
+def read_digits(recognizer: Recognizer, image_bgr: np.ndarray, min_confidence: float) -> Detections:
+    """The confident digits of one image, in reading order."""
+    dets = recognizer(image_bgr).detections
+    dets = dets.select(dets.confidences >= min_confidence)
+    order = [i for line in lines_of(dets.boxes_xywh) for i in line]
+    return dets.select(np.array(order, np.int64))
+
+
+def as_text(dets: Detections) -> str:
+    return " / ".join(" ".join(str(int(dets.labels[i])) for i in line) for line in lines_of(dets.boxes_xywh))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m live.predict", description="Read the digits in photos.")
+    parser.add_argument("images", nargs="+", help="image files (PNG, JPEG, BMP, ...)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object: path -> digits")
+    parser.add_argument("--annotate", type=Path, metavar="OUTDIR", help="write annotated copies here")
+    parser.add_argument("--model", type=Path, default=ClassifyConfig().model_path)
+    parser.add_argument("--min-confidence", type=float, default=ClassifyConfig().min_confidence)
+    args = parser.parse_args(argv)
+    from training.model import ModelError
+
+    try:
+        if args.annotate is not None and not args.annotate.is_dir():
+            raise OutputError(f"--annotate {args.annotate}: no such folder; create it first")
+        images = [(name, read_image(Path(name))) for name in args.images]
+        recognizer = Recognizer(Classifier(args.model))
+        results = {}
+        for name, image in images:
+            dets = read_digits(recognizer, image, args.min_confidence)
+            results[name] = dets
+            if args.annotate is not None:
+                out = args.annotate / (Path(name).stem + "_digits.png")
+                drawn = annotate(image, dets, numbers(dets.boxes_xywh, dets.labels) if len(dets) else [],
+                                 args.min_confidence)
+                if not cv2.imwrite(str(out), drawn):
+                    raise OutputError(f"could not write {out}; check that the folder is writable")
+    except (SourceError, OutputError, ModelError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({name: [{"box": [int(v) for v in box], "label": int(label), "confidence": round(float(conf), 4)}
+                                 for box, label, conf in zip(d.boxes_xywh, d.labels, d.confidences)]
+                          for name, d in results.items()}))
+    else:
+        for name, dets in results.items():
+            print(f"{name}: {as_text(dets)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

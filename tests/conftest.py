@@ -1,0 +1,33 @@
+"""Shared fixtures: the shipped model, loaded once, and helpers to run the CLIs as a user would."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_MODEL = ROOT / "models_saved" / "model.keras"
+
+
+def run_cli(*args: str, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`python -m ...` from the project root, capturing text output."""
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(scope="session")
+def recognizer():
+    from live.classifier import Classifier
+    from live.recognize import Recognizer
+
+    return Recognizer(Classifier(SHIPPED_MODEL))
+
+
+@pytest.fixture(scope="session")
+def sample_digits():
+    from live.synth import load_sample_digits
+
+    return load_sample_digits()

@@ -1,0 +1,175 @@
+"""The recognition stages on images rendered here: segmentation, patches, reading, tracking."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from live.detections import Detections
+from live.patches import make_patches, normalize_stroke, stroke_width
+from live.reading import numbers, reading_order
+from live.segment import segment
+from live.synth import digit_ink, render_scene
+from live.tracking import Tracker
+from training.contract import IMAGE_SIZE
+
+
+def match(truth_boxes, truth_labels, dets: Detections, min_iou: float = 0.5) -> tuple[int, int]:
+    """(true digits found and read right, detections matching no true digit)."""
+    from live.tracking import iou_matrix
+
+    iou = iou_matrix(truth_boxes, dets.boxes_xywh)
+    right, used = 0, set()
+    for t in range(len(truth_boxes)):
+        if iou.shape[1] == 0:
+            break
+        d = int(iou[t].argmax())
+        if iou[t, d] >= min_iou and d not in used:
+            used.add(d)
+            right += int(dets.labels[d] == truth_labels[t])
+    return right, len(dets) - len(used)
+
+
+def test_generated_scenes_are_found_and_read(recognizer, sample_digits):
+    rng = np.random.default_rng(1234)
+    right = total = false = 0
+    for _ in range(12):
+        frame, truth = render_scene(rng, *sample_digits)
+        dets = recognizer(frame).detections
+        dets = dets.select(dets.confidences >= 0.5)
+        r, f = match(truth.boxes_xywh, truth.labels, dets)
+        right, total, false = right + r, total + len(truth.labels), false + f
+    assert right / total >= 0.93, f"{right}/{total} digits read right"
+    assert false / total <= 0.1, f"{false} false detections for {total} digits"
+
+
+def test_digit_free_frames_give_few_false_digits(recognizer, sample_digits):
+    rng = np.random.default_rng(99)
+    false = 0
+    for _ in range(10):
+        frame, truth = render_scene(rng, *sample_digits, n_digits=0, n_distractors=8)
+        assert len(truth.labels) == 0
+        dets = recognizer(frame).detections
+        false += int((dets.confidences >= 0.5).sum())
+    assert false / 10 <= 0.5
+
+
+@pytest.mark.parametrize("image", [
+    np.zeros((480, 640, 3), np.uint8),
+    np.full((480, 640, 3), 255, np.uint8),
+    np.full((4, 4, 3), 128, np.uint8),
+    np.random.default_rng(0).integers(0, 256, (480, 640, 3), dtype=np.uint8),
+], ids=["black", "white", "tiny", "noise"])
+def test_blank_tiny_and_noise_images_give_few_digits(recognizer, image):
+    assert len(recognizer(image).detections) <= 3
+
+
+def _paper_with(*inks: np.ndarray, gap: int = 10, height: int = 400, width: int = 600) -> np.ndarray:
+    paper = np.full((height, width), 235, np.uint8)
+    x = 150
+    for ink in inks:
+        h, w = ink.shape
+        region = paper[120:120 + h, x:x + w].astype(np.float32)
+        paper[120:120 + h, x:x + w] = (region * (1 - ink) + 30 * ink).astype(np.uint8)
+        x += w + gap
+    return cv2.cvtColor(paper, cv2.COLOR_GRAY2BGR)
+
+
+def _digit_of(sample_digits, label: int, height: int = 120, index: int = 0) -> np.ndarray:
+    images, labels = sample_digits
+    ink = digit_ink(images[np.flatnonzero(labels == label)[index]], height, 0.0)
+    cols = np.flatnonzero(ink.max(axis=0) > 0.5)
+    return ink[:, cols[0]:cols[-1] + 1]
+
+
+def test_a_digit_in_two_strokes_stays_one_candidate(sample_digits):
+    ink = _digit_of(sample_digits, 5)
+    rows = np.flatnonzero(ink.max(axis=1) > 0.5)
+    cut = rows[0] + int(0.3 * (rows[-1] - rows[0]))
+    ink[cut:cut + 6] = 0  # break the stroke: the 5's top comes apart from its body
+    frame = _paper_with(ink)
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    count, _ = cv2.connectedComponents((gray < 128).astype(np.uint8))
+    assert count - 1 >= 2, "the rendered digit should be in at least two pieces"
+    assert len(segment(frame).candidates) == 1
+
+
+def test_touching_digits_are_split_and_read(recognizer, sample_digits):
+    two, eight = _digit_of(sample_digits, 2, index=1), _digit_of(sample_digits, 8, index=2)
+    frame = _paper_with(two, eight, gap=-6)  # overlapping a little: one connected blob
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    count, _ = cv2.connectedComponents((gray < 128).astype(np.uint8))
+    assert count - 1 == 1, "the pair should be one connected blob"
+    dets = recognizer(frame).detections
+    order = np.argsort(dets.boxes_xywh[:, 0])
+    assert dets.labels[order].tolist() == [2, 8]
+
+
+def test_patches_follow_the_training_contract():
+    ink = np.zeros((200, 60), np.uint8)
+    ink[10:190, 20:26] = 255  # a thin, tall "1"
+    patches = make_patches([ink])
+    assert patches.shape == (1, IMAGE_SIZE, IMAGE_SIZE, 1) and patches.dtype == np.float32
+    assert 0.0 <= patches.min() and patches.max() <= 1.0
+    rows = np.flatnonzero(patches[0, ..., 0].max(axis=1) > 0.1)
+    assert 19 <= rows[-1] - rows[0] + 1 <= 21, "longer side fitted into 20 px"
+    ys, xs = np.nonzero(patches[0, ..., 0])
+    weights = patches[0, ys, xs, 0]
+    assert abs(np.average(ys, weights=weights) - 13.5) < 1.5 and abs(np.average(xs, weights=weights) - 13.5) < 1.5
+    assert make_patches([]).shape == (0, IMAGE_SIZE, IMAGE_SIZE, 1)
+
+
+def test_thin_strokes_are_brought_to_mnist_width():
+    ink = np.zeros((300, 300), np.uint8)
+    cv2.circle(ink, (150, 150), 120, 255, 2)  # a fine-pen zero
+    frac = stroke_width(normalize_stroke(ink)) / 64
+    assert 0.07 <= frac <= 0.18
+
+
+def test_reading_order_and_numbers():
+    boxes = np.array([[200, 10, 20, 30], [100, 12, 20, 30], [125, 11, 20, 30], [100, 100, 20, 30]])
+    labels = np.array([7, 2, 0, 5])
+    assert reading_order(boxes) == [1, 2, 0, 3]
+    assert [n.text for n in numbers(boxes, labels)] == ["20", "7", "5"]
+
+
+def test_detections_validate_shapes():
+    with pytest.raises(ValueError, match="expected shape"):
+        Detections(np.zeros((2, 4)), np.zeros(3), np.zeros(3), np.zeros(3))
+
+
+def _dets(boxes, labels, confs) -> Detections:
+    return Detections.untracked(np.array(boxes), np.array(labels), np.array(confs))
+
+
+def test_tracker_keeps_ids_through_a_missed_frame_and_moves():
+    tracker = Tracker()
+    ids = None
+    for step in range(8):
+        boxes = [[100 + 4 * step, 50, 30, 40], [300 + 4 * step, 60, 30, 40]]
+        out = tracker.update(_dets(boxes, [3, 7], [0.9, 0.9]) if step != 4 else Detections.empty())
+        if step >= 2 and step != 4:
+            current = dict(zip(out.labels.tolist(), out.track_ids.tolist()))
+            ids = ids or current
+            assert current == ids
+        if step == 4:
+            assert len(out) == 2, "tracks coast through one missed frame"
+
+
+def test_tracker_votes_out_a_single_misreading():
+    tracker = Tracker()
+    shown = []
+    for step in range(12):
+        label = 1 if step == 6 else 7
+        out = tracker.update(_dets([[100, 50, 30, 40]], [label], [0.95]))
+        shown.extend(out.labels.tolist())
+    assert set(shown) == {7}
+
+
+def test_tracker_follows_a_real_change_of_digit():
+    tracker = Tracker()
+    for step in range(10):
+        tracker.update(_dets([[100, 50, 30, 40]], [7], [0.9]))
+    for step in range(15):
+        out = tracker.update(_dets([[100, 50, 30, 40]], [4], [0.9]))
+    assert out.labels.tolist() == [4]
