@@ -22,9 +22,10 @@ class SegmentConfig:
     # Ink must be this many grey levels darker than its window's mean; lower catches pencil but
     # also paper grain and JPEG ringing.
     threshold_offset: float = 12.0
-    # Digit height limits relative to the frame's shorter side: 15-250 px at 720p.
+    # Digit height limits relative to the frame's shorter side: from 15 px at 720p up to a photo
+    # of a single digit that fills most of the picture.
     min_height_frac: float = 0.02
-    max_height_frac: float = 0.4
+    max_height_frac: float = 0.9
     # A component at least this many smallest-digit heights long (and 2.5x wider than tall) is
     # checked for a ruling; a ruling is a hairline, at most this share of the shorter side thick
     # (~4 px at 720p), which digit strokes exceed. At most `max_rulings` are erased per frame.

@@ -5,7 +5,9 @@ one, an image must read) and raises SourceError with one line that names the thi
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import time
 from pathlib import Path
 from typing import Iterator
@@ -13,6 +15,9 @@ from typing import Iterator
 import cv2
 import numpy as np
 
+# FFmpeg reports a broken file in its own lines ("moov atom not found") before OpenCV returns;
+# the SourceError says it once, plainly. Read by OpenCV when its FFmpeg backend first opens.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
 # A camera that delivers no new frame for this long has stopped (unplugged, taken by another app).
 CAMERA_STALL_S = 2.0
@@ -20,6 +25,18 @@ CAMERA_STALL_S = 2.0
 
 class SourceError(Exception):
     """A source that cannot be opened or stopped delivering; the message says what to do."""
+
+
+@contextlib.contextmanager
+def _opencv_silent():
+    """OpenCV logs several lines of its own when a camera index or a file does not open; the
+    SourceError raised after says it in one line, so its log is muted while probing."""
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        yield
+    finally:
+        cv2.utils.logging.setLogLevel(level)
 
 
 def sane_fps(reported: float, fallback: float) -> float:
@@ -68,9 +85,10 @@ class CameraSource(Source):
         from imutils.video import VideoStream  # threaded reader: capture never waits for processing
 
         self.name = f"camera {index}"
-        capture_probe = cv2.VideoCapture(index)
-        opened = capture_probe.isOpened()
-        capture_probe.release()
+        with _opencv_silent():
+            capture_probe = cv2.VideoCapture(index)
+            opened = capture_probe.isOpened()
+            capture_probe.release()
         if not opened:
             raise SourceError(f"no camera at index {index} — try --source demo or a video file")
         self._stream = VideoStream(src=index).start()
@@ -105,8 +123,9 @@ class VideoSource(Source):
         self.name = str(path)
         if not path.is_file():
             raise SourceError(f"video {path} does not exist; check the path, or use --source demo")
-        self._capture = cv2.VideoCapture(str(path))
-        ok, self._first = self._capture.read() if self._capture.isOpened() else (False, None)
+        with _opencv_silent():
+            self._capture = cv2.VideoCapture(str(path))
+            ok, self._first = self._capture.read() if self._capture.isOpened() else (False, None)
         if not ok:
             self._capture.release()
             raise SourceError(f"{path} is not a readable video; give an MP4/AVI file, an image, or --source demo")
