@@ -68,6 +68,9 @@ class PatchConfig:
     # Working size (px, longer side) at which strokes are measured and thickened or thinned:
     # large enough for a 1 px change to be a fine step.
     work_side: int = 64
+    # Patches are turned upright when the text lines tilt more than this: the model was trained
+    # on rotations within about 15 degrees, and small turns only cost interpolation blur.
+    min_deskew_deg: float = 8.0
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from live.classifier import Classifier, best_digit
 from live.config import PatchConfig, SegmentConfig
 from live.detections import Detections
 from live.patches import make_patches
+from live.reading import line_angle
 from live.segment import segment
 
 
@@ -36,7 +37,8 @@ class Recognizer:
         for cand in seg.candidates:
             items.append(cand)
             items.extend(cand.pieces)
-        patches = make_patches([c.ink for c in items], self.patch_cfg)
+        angle = line_angle(np.array([c.box_xywh for c in seg.candidates]).reshape(-1, 4))
+        patches = make_patches([c.ink for c in items], angle, self.patch_cfg)
         probs = self.classifier.probabilities(patches)
         labels, confs, is_digit = best_digit(probs, self.classifier.has_reject)
         keep: list[int] = []

@@ -79,8 +79,12 @@ def erase_rulings(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, min_h
     return erased
 
 
-def _merge_groups(boxes: np.ndarray, cfg: SegmentConfig) -> list[list[int]]:
-    """Group boxes (x0, y0, x1, y1) that are pieces of one digit: stacked, overlapping in x, close in y."""
+def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) -> list[list[int]]:
+    """Group boxes (x0, y0, x1, y1) that are pieces of one digit: stacked, overlapping in x, close in y.
+
+    Only pairs with at least one `anchors` piece (large enough to be a good part of a digit) are
+    compared: two specks never make a digit, and a textured frame has hundreds of specks.
+    """
     n = len(boxes)
     parent = list(range(n))
 
@@ -90,27 +94,33 @@ def _merge_groups(boxes: np.ndarray, cfg: SegmentConfig) -> list[list[int]]:
             i = parent[i]
         return i
 
-    if n > 1:
+    rows = np.flatnonzero(anchors)
+    if n > 1 and rows.size:
         x0, y0, x1, y1 = boxes.T
         w, h = x1 - x0, y1 - y0
-        overlap_x = np.minimum(x1[:, None], x1[None]) - np.maximum(x0[:, None], x0[None])
-        gap_y = np.maximum(y0[:, None], y0[None]) - np.minimum(y1[:, None], y1[None])
-        taller = np.maximum(h[:, None], h[None])
-        union_h = np.maximum(y1[:, None], y1[None]) - np.minimum(y0[:, None], y0[None])
-        union_w = np.maximum(x1[:, None], x1[None]) - np.minimum(x0[:, None], x0[None])
-        wider = np.maximum(w[:, None], w[None])
+        a = rows[:, None]  # anchors down, every piece across
+        overlap_x = np.minimum(x1[a], x1[None]) - np.maximum(x0[a], x0[None])
+        gap_y = np.maximum(y0[a], y0[None]) - np.minimum(y1[a], y1[None])
+        taller = np.maximum(h[a], h[None])
+        union_h = np.maximum(y1[a], y1[None]) - np.minimum(y0[a], y0[None])
+        union_w = np.maximum(x1[a], x1[None]) - np.minimum(x0[a], x0[None])
+        wider = np.maximum(w[a], w[None])
         # A piece nested in a box twice its size both ways is not a fragment of it: that is a
         # digit inside the outline of a sticky note, a drawn frame or the paper itself.
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        holds = ((x0[:, None] <= cx[None]) & (cx[None] <= x1[:, None]) & (y0[:, None] <= cy[None])
-                 & (cy[None] <= y1[:, None]) & (w[:, None] >= 2 * w[None]) & (h[:, None] >= 2 * h[None]))
-        close = (~(holds | holds.T)
-                 & (overlap_x >= cfg.merge_min_x_overlap * np.minimum(w[:, None], w[None]))
+        holds = ((x0[a] <= cx[None]) & (cx[None] <= x1[a]) & (y0[a] <= cy[None]) & (cy[None] <= y1[a])
+                 & (w[a] >= 2 * w[None]) & (h[a] >= 2 * h[None]))
+        held = ((x0[None] <= cx[a]) & (cx[a] <= x1[None]) & (y0[None] <= cy[a]) & (cy[a] <= y1[None])
+                & (w[None] >= 2 * w[a]) & (h[None] >= 2 * h[a]))
+        close = (~(holds | held)
+                 & (overlap_x >= cfg.merge_min_x_overlap * np.minimum(w[a], w[None]))
                  & (gap_y <= cfg.merge_max_gap * taller)
                  & (union_h <= cfg.merge_max_growth * taller)
                  & (union_w <= 1.3 * wider))
-        for i, j in zip(*np.nonzero(np.triu(close, 1))):
-            parent[find(i)] = find(j)
+        for r, j in zip(*np.nonzero(close)):
+            i = rows[r]
+            if i != j:
+                parent[find(i)] = find(j)
     groups: dict[int, list[int]] = {}
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
@@ -168,7 +178,7 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segm
         keep = keep[np.argsort(-areas[keep])[: 8 * cfg.max_candidates]]
     boxes = np.stack([xs[keep], ys[keep], xs[keep] + ws[keep], ys[keep] + hs[keep]], 1).astype(np.int64)
     candidates: list[tuple[int, Candidate]] = []
-    for group in _merge_groups(boxes, cfg):
+    for group in _merge_groups(boxes, hs[keep] >= 0.5 * min_h, cfg):
         ids = keep[group] + 1
         x0, y0 = boxes[group, :2].min(0)
         x1, y1 = boxes[group, 2:].max(0)
@@ -182,11 +192,16 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segm
         if not _ink_on_paper(gray, labels, ids, (x0, y0, x1, y1), cfg):
             continue
         crop = labels[y0:y1, x0:x1]
-        ink = (np.isin(crop, ids) if len(ids) > 1 else (crop == ids[0])).astype(np.uint8) * 255
+        ink = _members(crop, ids).astype(np.uint8) * 255
         pieces = _split_pieces(ink, x0, y0, scale) if w > cfg.split_aspect * h else ()
         candidates.append((ink_area, Candidate(_to_frame((x0, y0, w, h), scale), ink, pieces)))
     candidates.sort(key=lambda item: -item[0])
     return Segmentation([c for _, c in candidates[: cfg.max_candidates]], mask)
+
+
+def _members(labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Pixels belonging to any of the components `ids` (one id, the common case, is a compare)."""
+    return labels == ids[0] if len(ids) == 1 else np.isin(labels, ids)
 
 
 def _ink_on_paper(gray: np.ndarray, labels: np.ndarray, ids: np.ndarray, box: tuple, cfg: SegmentConfig) -> bool:
@@ -198,7 +213,7 @@ def _ink_on_paper(gray: np.ndarray, labels: np.ndarray, ids: np.ndarray, box: tu
     # Every other pixel is plenty for a median and halves the cost on large candidates.
     region = gray[ry0:ry1:2, rx0:rx1:2]
     region_labels = labels[ry0:ry1:2, rx0:rx1:2]
-    own = np.isin(region_labels, ids)
+    own = _members(region_labels, ids)
     ring = region[region_labels == 0]
     ink = region[own]
     if ring.size < 8 or ink.size < 2:
