@@ -32,6 +32,9 @@ class SegmentConfig:
     ruling_min_length: float = 6.0
     ruling_max_thickness_frac: float = 0.006
     max_rulings: int = 16
+    # Frames whose text lines tilt more than this are turned upright and segmented again: the
+    # model is trained on rotations up to about 15 degrees, and merging assumes upright digits.
+    min_rotate_deg: float = 12.0
     # A digit is at most this wide relative to its height before it is treated as touching digits.
     # 0 and 2 written wide reach about 1.0; two digits side by side start near 1.1.
     split_aspect: float = 0.95
@@ -68,9 +71,6 @@ class PatchConfig:
     # Working size (px, longer side) at which strokes are measured and thickened or thinned:
     # large enough for a 1 px change to be a fine step.
     work_side: int = 64
-    # Patches are turned upright when the text lines tilt more than this: the model was trained
-    # on rotations within about 15 degrees, and small turns only cost interpolation blur.
-    min_deskew_deg: float = 8.0
 
 
 @dataclass(frozen=True)

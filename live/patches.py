@@ -42,25 +42,8 @@ def normalize_stroke(ink: np.ndarray, cfg: PatchConfig = PatchConfig()) -> np.nd
     return thinned if np.count_nonzero(thinned) > 0.3 * np.count_nonzero(work) else work
 
 
-def upright(ink: np.ndarray, angle: float) -> np.ndarray:
-    """The ink turned by -angle (radians), so a digit written along a tilted line stands upright."""
-    h, w = ink.shape
-    side = int(np.ceil(np.hypot(h, w))) + 2
-    canvas = np.zeros((side, side), np.uint8)
-    top, left = (side - h) // 2, (side - w) // 2
-    canvas[top:top + h, left:left + w] = ink
-    turn = cv2.getRotationMatrix2D((side / 2, side / 2), np.rad2deg(angle), 1.0)
-    return cv2.warpAffine(canvas, turn, (side, side), flags=cv2.INTER_LINEAR)
-
-
-def make_patches(inks: list[np.ndarray], angle: float = 0.0, cfg: PatchConfig = PatchConfig()) -> np.ndarray:
-    """Binary ink crops -> float32 (N, 28, 28, 1) in the training contract's layout and range.
-
-    `angle` is the tilt of the text lines (radians); beyond `cfg.min_deskew_deg` each crop is
-    turned upright first, as MNIST digits are.
-    """
+def make_patches(inks: list[np.ndarray], cfg: PatchConfig = PatchConfig()) -> np.ndarray:
+    """Binary ink crops -> float32 (N, 28, 28, 1) in the training contract's layout and range."""
     if not inks:
         return np.zeros((0, IMAGE_SIZE, IMAGE_SIZE, 1), np.float32)
-    if abs(np.rad2deg(angle)) >= cfg.min_deskew_deg:
-        inks = [upright(ink, angle) for ink in inks]
     return normalize(np.stack([fit_to_mnist(normalize_stroke(ink, cfg)) for ink in inks]))

@@ -12,7 +12,6 @@ from live.classifier import Classifier, best_digit
 from live.config import PatchConfig, SegmentConfig
 from live.detections import Detections
 from live.patches import make_patches
-from live.reading import line_angle
 from live.segment import segment
 
 
@@ -37,8 +36,7 @@ class Recognizer:
         for cand in seg.candidates:
             items.append(cand)
             items.extend(cand.pieces)
-        angle = line_angle(np.array([c.box_xywh for c in seg.candidates]).reshape(-1, 4))
-        patches = make_patches([c.ink for c in items], angle, self.patch_cfg)
+        patches = make_patches([c.ink for c in items], self.patch_cfg)
         probs = self.classifier.probabilities(patches)
         labels, confs, is_digit = best_digit(probs, self.classifier.has_reject)
         keep: list[int] = []

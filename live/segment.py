@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from live.config import SegmentConfig
+from live.reading import line_angle
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Candidate:
 class Segmentation:
     candidates: list[Candidate]
     mask: np.ndarray  # the cleaned threshold mask at working resolution, for the debug view
+    angle: float = 0.0  # tilt of the text lines (radians); beyond the config's limit, mask is upright
 
 
 def _odd(n: float) -> int:
@@ -127,7 +129,7 @@ def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) ->
     return list(groups.values())
 
 
-def _split_pieces(ink: np.ndarray, x0: int, y0: int, scale: float) -> tuple[Candidate, ...]:
+def _split_pieces(ink: np.ndarray, x0: int, y0: int) -> tuple[Candidate, ...]:
     """Cut a wide ink crop into round(w / 0.65h) digits at the columns with the least ink."""
     h, w = ink.shape
     k = int(np.clip(round(w / (0.65 * h)), 2, 4))
@@ -146,24 +148,53 @@ def _split_pieces(ink: np.ndarray, x0: int, y0: int, scale: float) -> tuple[Cand
         if rows.size == 0 or rows[-1] - rows[0] < 0.3 * h:
             return ()
         part = part[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-        box = _to_frame((x0 + a + cols[0], y0 + rows[0], part.shape[1], part.shape[0]), scale)
-        pieces.append(Candidate(box, part))
+        pieces.append(Candidate((int(x0 + a + cols[0]), int(y0 + rows[0]), part.shape[1], part.shape[0]), part))
     return tuple(pieces)
 
 
-def _to_frame(box: tuple[int, int, int, int], scale: float) -> tuple[int, int, int, int]:
-    x, y, w, h = box
-    return (int(round(x / scale)), int(round(y / scale)), max(1, int(round(w / scale))), max(1, int(round(h / scale))))
+def _to_frame(cand: Candidate, to_frame: np.ndarray) -> Candidate:
+    """A candidate found in working pixels with its box (and its pieces') mapped to the frame.
+
+    `to_frame` is the 2x3 affine from working to frame pixels; the box becomes the axis-aligned
+    box around the mapped corners.
+    """
+    x, y, w, h = cand.box_xywh
+    corners = np.array([[x, y, 1], [x + w, y, 1], [x + w, y + h, 1], [x, y + h, 1]], np.float64) @ to_frame.T
+    x0, y0 = np.floor(corners.min(0) + 1e-6).astype(int)
+    x1, y1 = np.ceil(corners.max(0) - 1e-6).astype(int)
+    return Candidate((int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0))), cand.ink,
+                     tuple(_to_frame(p, to_frame) for p in cand.pieces))
 
 
 def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segmentation:
-    """All candidate digits of a BGR (or grey) frame, largest first, at most `cfg.max_candidates`."""
+    """All candidate digits of a BGR (or grey) frame, largest first, at most `cfg.max_candidates`.
+
+    When the text lines tilt more than `cfg.min_rotate_deg`, the frame is turned upright and
+    segmented again, so that merging, splitting and the patches all see upright digits.
+    """
     gray = frame_bgr if frame_bgr.ndim == 2 else cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
     scale = min(1.0, cfg.work_max_side / max(gray.shape))
     if scale < 1.0:
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    height, width = gray.shape
-    short = min(height, width)
+    short = min(gray.shape)
+    to_frame = np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]])
+    candidates, mask = _segment_gray(gray, short, cfg)
+    angle = line_angle(np.array([c.box_xywh for c in candidates]).reshape(-1, 4))
+    if abs(np.rad2deg(angle)) >= cfg.min_rotate_deg:
+        height, width = gray.shape
+        turn = cv2.getRotationMatrix2D((width / 2, height / 2), float(np.rad2deg(angle)), 1.0)
+        corners = np.array([[0, 0, 1], [width, 0, 1], [width, height, 1], [0, height, 1]], np.float64) @ turn.T
+        turn[:, 2] -= corners.min(0)
+        size = tuple(int(v) for v in np.ceil(corners.max(0) - corners.min(0)))
+        # Replicating the edge keeps the new border from becoming a frame of "ink".
+        upright = cv2.warpAffine(gray, turn, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        candidates, mask = _segment_gray(upright, short, cfg)
+        to_frame = to_frame @ np.vstack([cv2.invertAffineTransform(turn), [0, 0, 1]])
+    return Segmentation([_to_frame(c, to_frame) for c in candidates], mask, float(angle))
+
+
+def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[list[Candidate], np.ndarray]:
+    """Candidates of a grey image, boxes in its pixels; sizes are relative to `short` px."""
     min_h, max_h = cfg.min_height_frac * short, cfg.max_height_frac * short
     mask = threshold(gray, cfg)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
@@ -191,12 +222,11 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segm
             continue
         if not _ink_on_paper(gray, labels, ids, (x0, y0, x1, y1), cfg):
             continue
-        crop = labels[y0:y1, x0:x1]
-        ink = _members(crop, ids).astype(np.uint8) * 255
-        pieces = _split_pieces(ink, x0, y0, scale) if w > cfg.split_aspect * h else ()
-        candidates.append((ink_area, Candidate(_to_frame((x0, y0, w, h), scale), ink, pieces)))
+        ink = _members(labels[y0:y1, x0:x1], ids).astype(np.uint8) * 255
+        pieces = _split_pieces(ink, x0, y0) if w > cfg.split_aspect * h else ()
+        candidates.append((ink_area, Candidate((int(x0), int(y0), int(w), int(h)), ink, pieces)))
     candidates.sort(key=lambda item: -item[0])
-    return Segmentation([c for _, c in candidates[: cfg.max_candidates]], mask)
+    return [c for _, c in candidates[: cfg.max_candidates]], mask
 
 
 def _members(labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
