@@ -173,3 +173,18 @@ def test_tracker_follows_a_real_change_of_digit():
     for step in range(15):
         out = tracker.update(_dets([[100, 50, 30, 40]], [4], [0.9]))
     assert out.labels.tolist() == [4]
+
+
+def test_a_sheet_turned_35_degrees_is_read(recognizer, sample_digits):
+    from live.synth import make_sheet, photograph
+
+    rng = np.random.default_rng(35)
+    sheet = make_sheet(rng, *sample_digits, n_digits=10, digit_height=60, ruled=False)
+    h, w = sheet.image_bgr.shape[:2]
+    turn = cv2.getRotationMatrix2D((w / 2, h / 2), -35, 1.0)
+    turn[:, 2] += [640 - w / 2, 360 - h / 2]
+    frame, truth = photograph(rng, sheet, np.vstack([turn, [0, 0, 1]]), np.full((720, 1280, 3), 60, np.uint8),
+                              camera_noise=False)
+    dets = recognizer(frame).detections
+    right, false = match(truth.boxes_xywh, truth.labels, dets, min_iou=0.3)
+    assert right >= 8, f"{right} of 10 digits read right on a sheet turned by 35 degrees"
