@@ -61,7 +61,7 @@ def _display_available() -> bool:
     return sys.platform in ("win32", "darwin") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-class _Outputs:
+class Outputs:
     """What the run writes; closed on every exit path, including a recording started with 'r'."""
 
     def __init__(self, cfg: LiveConfig) -> None:
@@ -88,17 +88,11 @@ def run(cfg: LiveConfig) -> int:
     if cfg.display and not _display_available():
         raise SourceError("no display to open a window on; add --no-display (with --record or --json) "
                           "or run inside a desktop session")
-    outputs = _Outputs(cfg)
+    outputs = Outputs(cfg)
     try:
         recognizer = Recognizer(Classifier(cfg.classify.model_path), cfg.segment, cfg.patch)
         with open_source(cfg.source, cfg.fallback_fps, paced=cfg.display) as source:
-            if outputs.recorder is not None:
-                outputs.recorder.fps = source.fps
-            previous = signal.signal(signal.SIGTERM, _raise_stopped)
-            try:
-                _loop(cfg, source, recognizer, outputs)
-            finally:
-                signal.signal(signal.SIGTERM, previous)
+            run_source(cfg, source, recognizer, outputs)
     finally:
         outputs.close()
         if cfg.display:
@@ -106,11 +100,22 @@ def run(cfg: LiveConfig) -> int:
     return 0
 
 
+def run_source(cfg: LiveConfig, source: Source, recognizer: Recognizer, outputs: Outputs) -> None:
+    """The loop over an opened source; SIGTERM raises Stopped so every output is closed on the way out."""
+    if outputs.recorder is not None:
+        outputs.recorder.fps = source.fps
+    previous = signal.signal(signal.SIGTERM, _raise_stopped)
+    try:
+        _loop(cfg, source, recognizer, outputs)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _raise_stopped(signum, frame) -> None:
     raise Stopped()
 
 
-def _loop(cfg: LiveConfig, source: Source, recognizer: Recognizer, outputs: _Outputs) -> None:
+def _loop(cfg: LiveConfig, source: Source, recognizer: Recognizer, outputs: Outputs) -> None:
     tracker = Tracker(cfg.track) if cfg.tracking else None
     fps_meter = RollingFps()
     debug = cfg.debug

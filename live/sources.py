@@ -10,7 +10,7 @@ import math
 import os
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import cv2
 import numpy as np
@@ -100,22 +100,31 @@ class CameraSource(Source):
         self.fps = sane_fps(self._stream.stream.stream.get(cv2.CAP_PROP_FPS), fallback_fps)
 
     def frames(self) -> Iterator[np.ndarray]:
-        last = None
-        waited_since = time.perf_counter()
-        while True:
-            frame = self._stream.read()
-            if frame is None or not self._stream.stream.grabbed:
-                raise SourceError(f"{self.name} stopped delivering frames (disconnected?); the run ended here")
-            if frame is last:
-                if time.perf_counter() - waited_since > CAMERA_STALL_S:
-                    raise SourceError(f"{self.name} delivered no new frame for {CAMERA_STALL_S:.0f} s; the run ended here")
-                time.sleep(0.002)
-                continue
-            last, waited_since = frame, time.perf_counter()
-            yield frame
+        return live_frames(lambda: self._stream.read() if self._stream.stream.grabbed else None, self.name)
 
     def close(self) -> None:
         self._stream.stop()
+
+
+def live_frames(latest: Callable[[], np.ndarray | None], name: str,
+                stall_s: float = CAMERA_STALL_S) -> Iterator[np.ndarray]:
+    """Each new frame of a threaded reader whose `latest()` returns its newest frame (or None once
+    the device failed); a reader that fails or repeats one frame for `stall_s` ends the run."""
+    last = None
+    waited_since = time.perf_counter()
+    while True:
+        frame = latest()
+        if frame is None:
+            raise SourceError(f"{name} stopped delivering frames (disconnected?); the run ended there, "
+                              "outputs are saved up to the last frame")
+        if frame is last:
+            if time.perf_counter() - waited_since > stall_s:
+                raise SourceError(f"{name} delivered no new frame for {stall_s:.0f} s; the run ended there, "
+                                  "outputs are saved up to the last frame")
+            time.sleep(0.002)
+            continue
+        last, waited_since = frame, time.perf_counter()
+        yield frame
 
 
 class VideoSource(Source):

@@ -194,3 +194,41 @@ def test_window_opens_under_xvfb(tmp_path):
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert len((tmp_path / "window.jsonl").read_text().splitlines()) == 15
+
+
+def test_a_source_that_stops_mid_run_keeps_a_playable_recording(tmp_path, recognizer):
+    from dataclasses import replace
+
+    from live.app import Outputs, run_source
+    from live.config import LiveConfig
+    from live.sources import Source, SourceError, live_frames
+
+    animation = SheetAnimation(seed=5, width=640, height=360, n_digits=4)
+    frames = iter([animation.frame(i)[0] for i in range(12)])
+
+    class FailingCamera(Source):
+        """A threaded reader whose device disappears after 12 frames."""
+        name, fps = "camera 0", 20.0
+
+        def frames(self):
+            return live_frames(lambda: next(frames, None), self.name)
+
+    cfg = replace(LiveConfig(), display=False, record_path=tmp_path / "cut.mp4", json_path=tmp_path / "cut.jsonl")
+    outputs = Outputs(cfg)
+    with pytest.raises(SourceError, match="camera 0 stopped delivering frames"):
+        try:
+            run_source(cfg, FailingCamera(), recognizer, outputs)
+        finally:
+            outputs.close()
+    assert video_info(tmp_path / "cut.mp4") == (12, 640, 360)
+    assert len((tmp_path / "cut.jsonl").read_text().splitlines()) == 12
+
+
+def test_a_camera_that_repeats_one_frame_is_reported_as_stalled():
+    from live.sources import SourceError, live_frames
+
+    frame = np.zeros((4, 4, 3), np.uint8)
+    stream = live_frames(lambda: frame, "camera 0", stall_s=0.2)
+    assert next(stream) is frame
+    with pytest.raises(SourceError, match="no new frame"):
+        next(stream)
