@@ -54,13 +54,14 @@ def patch_mosaic(patches: np.ndarray, labels: np.ndarray, columns: int = 8, cell
 
 
 def debug_view(annotated: np.ndarray, mask: np.ndarray, patches: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """The annotated frame with the threshold mask and the patch mosaic inset along its top edge."""
+    """The annotated frame with the threshold mask inset top right and the patches bottom left."""
     out = annotated.copy()
     height, width = out.shape[:2]
-    inset_w = width // 4
-    small = cv2.resize(mask, (inset_w, max(1, mask.shape[0] * inset_w // mask.shape[1])))
+    inset_w = width // 5
+    small = cv2.resize(mask, (inset_w, max(1, mask.shape[0] * inset_w // mask.shape[1])))[: height // 2]
     out[: small.shape[0], width - inset_w:] = small[..., None]
-    mosaic = patch_mosaic(patches, labels)
-    mh, mw = min(mosaic.shape[0], height - small.shape[0]), min(mosaic.shape[1], width)
-    out[small.shape[0]: small.shape[0] + mh, width - mw:] = mosaic[:mh, :mw]
+    cell = max(28, min(56, height // 12))
+    mosaic = patch_mosaic(patches, labels, columns=max(1, (width // 2) // cell), cell=cell)
+    mh, mw = min(mosaic.shape[0], height // 2), min(mosaic.shape[1], width)
+    out[height - mh:, :mw] = mosaic[:mh, :mw]
     return out
