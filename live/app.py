@@ -20,7 +20,7 @@ from live.config import LiveConfig
 from live.detections import Detections
 from live.reading import numbers
 from live.recognize import Recognizer
-from live.recorder import JsonLines, OutputError, VideoRecorder
+from live.recorder import JsonLines, VideoRecorder
 from live.sources import Source, SourceError, open_source
 from live.tracking import Tracker
 

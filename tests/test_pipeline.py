@@ -168,9 +168,9 @@ def test_tracker_votes_out_a_single_misreading():
 
 def test_tracker_follows_a_real_change_of_digit():
     tracker = Tracker()
-    for step in range(10):
+    for _ in range(10):
         tracker.update(_dets([[100, 50, 30, 40]], [7], [0.9]))
-    for step in range(15):
+    for _ in range(15):
         out = tracker.update(_dets([[100, 50, 30, 40]], [4], [0.9]))
     assert out.labels.tolist() == [4]
 
