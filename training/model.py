@@ -125,6 +125,15 @@ def metadata_path(model_path: str | Path) -> Path:
     return Path(model_path).with_name(METADATA_NAME)
 
 
+def history_path(model_path: str | Path) -> Path:
+    """Per-epoch losses written by train.py: history.json beside model.keras, NAME_history.json
+    beside any other NAME.keras (so a baseline saved in the same folder keeps its own)."""
+    model_path = Path(model_path)
+    if model_path.name == "model.keras":
+        return model_path.with_name("history.json")
+    return model_path.with_name(model_path.stem + "_history.json")
+
+
 def default_metadata() -> dict:
     """What a model without its model.json is assumed to be: this contract, uncalibrated."""
     return {

@@ -43,6 +43,10 @@ def _points(rng: np.random.Generator, size: int, n: int, margin: float = 0.15) -
     return rng.uniform(margin * size, (1 - margin) * size, size=(n, 2)).astype(np.int32)
 
 
+def _cross(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a[0]) * float(b[1]) - float(a[1]) * float(b[0])
+
+
 def _text(rng: np.random.Generator, size: int) -> np.ndarray:
     length = rng.choice([1, 1, 1, 2, 3])
     text = "".join(rng.choice(list(GLYPHS), size=length))
@@ -90,7 +94,8 @@ def _shape(rng: np.random.Generator, size: int) -> np.ndarray:
         cv2.fillPoly(canvas, [pts], 255) if thickness < 0 else cv2.polylines(canvas, [pts], True, 255, thickness)
     elif kind == "triangle":
         pts = _points(rng, size, 3)
-        while abs(np.cross(pts[1] - pts[0], pts[2] - pts[0])) < 0.15 * size * size:
+        # The cross product is twice the area; a sliver of a triangle would read as a 1.
+        while abs(_cross(pts[1] - pts[0], pts[2] - pts[0])) < 0.15 * size * size:
             pts = _points(rng, size, 3)
         cv2.fillPoly(canvas, [pts], 255) if thickness < 0 else cv2.polylines(canvas, [pts], True, 255, thickness)
     elif kind == "star":
