@@ -44,7 +44,7 @@ class Recognizer:
         for cand in seg.candidates:
             whole, pieces = i, list(range(i + 1, i + 1 + len(cand.pieces)))
             i += 1 + len(pieces)
-            if pieces and _split_wins(whole, pieces, confs, is_digit):
+            if pieces and _split_wins(whole, pieces, labels, confs, is_digit, self.segment_cfg.split_min_confidence):
                 keep.extend(p for p in pieces if is_digit[p])
             elif is_digit[whole]:
                 keep.append(whole)
@@ -53,10 +53,17 @@ class Recognizer:
         return Recognition(detections, seg.mask, patches[keep_arr])
 
 
-def _split_wins(whole: int, pieces: list[int], confs: np.ndarray, is_digit: np.ndarray) -> bool:
-    """Read as separate digits when the pieces are digits and surer, together, than the whole."""
-    if not all(is_digit[p] for p in pieces):
+def _split_wins(whole: int, pieces: list[int], labels: np.ndarray, confs: np.ndarray, is_digit: np.ndarray,
+                min_confidence: float) -> bool:
+    """Read as separate digits when every piece is surely a digit and, together, surer than the whole.
+
+    Cutting a letter (u, V, x, A) or a drawn box in two gives strokes that read as confident 1s,
+    so a split into nothing but 1s is refused: two touching 1s are rare, cut letters are not.
+    """
+    if not all(is_digit[p] and confs[p] >= min_confidence for p in pieces):
         return False
-    split_score = float(np.exp(np.mean(np.log(np.maximum(confs[pieces], 1e-6)))))
+    if all(labels[p] == 1 for p in pieces):
+        return False
+    split_score = float(np.exp(np.mean(np.log(confs[pieces]))))
     whole_score = float(confs[whole]) if is_digit[whole] else 0.0
     return split_score > whole_score
