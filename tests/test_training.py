@@ -1,0 +1,86 @@
+"""A short real training run writes a usable model; the CLI fails with one clear line; evaluate draws."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training import evaluate
+from training.contract import CONTRACT, NUM_CLASSES
+from training.model import load_model, read_metadata
+from training.train import TrainConfig, fit_temperature, run
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("model") / "model.keras"
+    # MirroredStrategy on the one CPU, so the --distribute path is exercised too.
+    config = TrainConfig(arch="cnn", epochs=3, limit=4000, out=out, distribute="mirrored", verbose=0)
+    return out, run(config)
+
+
+def test_short_run_writes_a_model_that_loads(trained):
+    out, metadata = trained
+    model = load_model(out)
+    assert model.output_shape == (None, NUM_CLASSES)
+    on_disk = read_metadata(out)
+    assert on_disk["contract"] == CONTRACT and on_disk["num_classes"] == NUM_CLASSES
+    assert on_disk["test_accuracy"] == metadata["test_accuracy"]
+    assert set(on_disk["per_class_accuracy"]) == {str(d) for d in range(10)}
+    assert on_disk["temperature"] > 0 and on_disk["training_seconds"] > 0
+    # Chance is 10 %; a few thousand digits for three epochs is far above it.
+    assert metadata["test_accuracy"] > 0.8
+    history = json.loads((out.parent / "history.json").read_text())
+    assert len(history["loss"]) == 3 and "val_accuracy" in history
+
+
+def test_evaluate_writes_small_pictures(trained, capsys):
+    out, _ = trained
+    assert evaluate.main(["--model", str(out), "--limit", "500"]) == 0
+    printed = capsys.readouterr().out
+    assert "test accuracy" in printed and "rej" in printed
+    for name in ("confusion_matrix.png", "misclassified.png", "training_curves.png"):
+        picture = out.parent / name
+        assert picture.is_file() and 0 < picture.stat().st_size < 300_000
+
+
+def test_evaluate_missing_model(tmp_path, capsys):
+    assert evaluate.main(["--model", str(tmp_path / "absent.keras")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_temperature_fit_recovers_a_known_temperature():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, size=(4000, NUM_CLASSES))
+    true_probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    labels = np.array([rng.choice(NUM_CLASSES, p=p) for p in true_probs])
+    # An overconfident model: its probabilities are the true ones sharpened by T = 2.
+    sharp = np.exp(2 * logits) / np.exp(2 * logits).sum(1, keepdims=True)
+    assert fit_temperature(sharp, labels) == pytest.approx(2.0, rel=0.1)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--data", "/nonexistent/mnist.npz"], "does not exist"),
+        (["--out", "/proc/no/model.keras"], "--out"),
+        (["--out", "{tmp}/folder.keras"], "is a directory"),
+        (["--out", "{tmp}/model.h5"], "must end in .keras"),
+    ],
+)
+def test_cli_errors_are_one_line(tmp_path, args, message):
+    (tmp_path / "folder.keras").mkdir()
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    done = subprocess.run(
+        [sys.executable, "-m", "training.train", "--limit", "600", "--epochs", "1", *args],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode != 0
+    assert done.stderr.startswith("error:") and message in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
