@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from training.contract import CLASS_NAMES, NUM_DIGITS, normalize
+from training.contract import CLASS_NAMES, NUM_DIGITS
 from training.data import DataError, load_mnist
-from training.model import ModelError, history_path, load_model, read_metadata
+from training.model import ModelError, history_path, load_model, predict_probabilities, read_metadata
 
 DEFAULT_MODEL = Path("models_saved/model.keras")
 # The gallery shows at most this many mistakes; more would not fit a readable picture.
@@ -49,12 +49,7 @@ class Evaluation:
 
 def evaluate(model, images_u8: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> Evaluation:
     """Run the model over uint8 (N, 28, 28) digits in batches and collect its predictions."""
-    import tensorflow as tf
-
-    predict = tf.function(lambda x: model(x, training=False))
-    probabilities = np.concatenate(
-        [predict(normalize(images_u8[i : i + batch_size])).numpy() for i in range(0, len(images_u8), batch_size)]
-    )
+    probabilities = predict_probabilities(model, images_u8, batch_size)
     predicted = probabilities.argmax(axis=1)
     return Evaluation(labels, predicted, probabilities.max(axis=1), probabilities.shape[1])
 

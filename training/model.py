@@ -9,7 +9,9 @@ import json
 import zipfile
 from pathlib import Path
 
-from training.contract import CONTRACT, IMAGE_SIZE, NUM_CLASSES, NUM_DIGITS
+import numpy as np
+
+from training.contract import CONTRACT, IMAGE_SIZE, NUM_CLASSES, NUM_DIGITS, normalize
 from training.runtime import import_keras
 
 ARCHS = ("cnn", "mlp")
@@ -83,6 +85,16 @@ def build_model(arch: str):
     if arch == "mlp":
         return build_mlp()
     raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHS)}")
+
+
+def predict_probabilities(model, images_u8: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+    """Softmax output for uint8 (N, 28, 28) patches, in batches; direct calls, since Keras
+    documents predict() as meant for large datasets, not for repeated use."""
+    batches = [
+        np.asarray(model(normalize(images_u8[i : i + batch_size]), training=False))
+        for i in range(0, len(images_u8), batch_size)
+    ]
+    return np.concatenate(batches) if batches else np.zeros((0, model.output_shape[-1]), np.float32)
 
 
 def load_model(path: str | Path):

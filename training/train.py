@@ -23,7 +23,7 @@ import numpy as np
 from training.augment import augment
 from training.contract import CONTRACT, NUM_DIGITS, REJECT_LABEL, normalize
 from training.data import DataError, load_mnist
-from training.model import ARCHS, build_model, history_path, metadata_path
+from training.model import ARCHS, build_model, history_path, metadata_path, predict_probabilities
 from training.negatives import make_negatives
 from training.runtime import import_keras
 
@@ -88,7 +88,8 @@ def _make_sequence_class():
             ids = self.order[index * self.batch_size : (index + 1) * self.batch_size]
             is_negative = ids >= len(self.x)
             digit_ids = np.where(is_negative, 0, ids)
-            images = np.where(is_negative[:, None, None], self.negatives[np.where(is_negative, ids - len(self.x), 0)], self.x[digit_ids])
+            negative_ids = np.where(is_negative, ids - len(self.x), 0)
+            images = np.where(is_negative[:, None, None], self.negatives[negative_ids], self.x[digit_ids])
             labels = np.where(is_negative, REJECT_LABEL, self.y[digit_ids])
             rng = np.random.default_rng([self.seed, self.epoch, index])
             light = self.epoch >= self.epochs - FINAL_EPOCHS_LIGHT
@@ -208,13 +209,9 @@ def run(config: TrainConfig) -> dict:
     training_seconds = time.perf_counter() - started
 
     # Evaluate on the held-out test set: argmax over every class, so a reject on a digit is wrong.
-    predict = tf.function(lambda x: model(x, training=False))
-    def probabilities_of(images_u8: np.ndarray) -> np.ndarray:
-        return np.concatenate([predict(normalize(images_u8[i : i + 1000])).numpy() for i in range(0, len(images_u8), 1000)])
-
-    test_predicted = probabilities_of(x_test).argmax(axis=1)
+    test_predicted = predict_probabilities(model, x_test).argmax(axis=1)
     test_accuracy = float(np.mean(test_predicted == y_test))
-    temperature = fit_temperature(probabilities_of(x_val_seen), y_val_seen)
+    temperature = fit_temperature(predict_probabilities(model, x_val_seen), y_val_seen)
     metadata = {
         "arch": config.arch,
         "parameters": int(model.count_params()),
@@ -234,7 +231,8 @@ def run(config: TrainConfig) -> dict:
         + (", camera-augmented, plus generated non-digits" if with_reject else ", plain"),
     }
     if with_reject:
-        metadata["reject_accuracy_on_test_negatives"] = float(np.mean(probabilities_of(test_negatives).argmax(1) == REJECT_LABEL))
+        rejected = predict_probabilities(model, test_negatives).argmax(axis=1) == REJECT_LABEL
+        metadata["reject_accuracy_on_test_negatives"] = float(np.mean(rejected))
 
     # The optimizer state would triple the file and the live side never trains: save an
     # uncompiled copy with the same weights.
@@ -243,9 +241,7 @@ def run(config: TrainConfig) -> dict:
     inference.save(config.out)
     metadata_path(config.out).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
     history_values = {k: [float(v) for v in values] for k, values in history.history.items()}
-    history_path(config.out).write_text(
-        json.dumps(history_values, indent=2) + "\n", encoding="utf-8"
-    )
+    history_path(config.out).write_text(json.dumps(history_values, indent=2) + "\n", encoding="utf-8")
     return metadata
 
 
