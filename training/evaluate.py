@@ -13,12 +13,16 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from training.contract import CLASS_NAMES, NUM_DIGITS
 from training.data import DataError, load_mnist
 from training.model import ModelError, history_path, load_model, predict_probabilities, read_metadata
+
+if TYPE_CHECKING:
+    import keras
 
 DEFAULT_MODEL = Path("models_saved/model.keras")
 # The gallery shows at most this many mistakes; more would not fit a readable picture.
@@ -47,7 +51,7 @@ class Evaluation:
         return matrix
 
 
-def evaluate(model, images_u8: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> Evaluation:
+def evaluate(model: keras.Model, images_u8: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> Evaluation:
     """Run the model over uint8 (N, 28, 28) digits in batches and collect its predictions."""
     probabilities = predict_probabilities(model, images_u8, batch_size)
     predicted = probabilities.argmax(axis=1)

@@ -8,11 +8,15 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from training.contract import CONTRACT, IMAGE_SIZE, NUM_CLASSES, NUM_DIGITS, normalize
 from training.runtime import import_keras
+
+if TYPE_CHECKING:  # keras is imported lazily, through runtime.import_keras(), to keep TF quiet
+    import keras
 
 ARCHS = ("cnn", "mlp")
 RETRAIN = "retrain it with: python -m training.train"
@@ -32,7 +36,7 @@ def _conv_bn_relu(x, filters: int, kernel: int, strides: int = 1, padding: str =
     return keras.layers.ReLU()(x)
 
 
-def build_cnn():
+def build_cnn() -> keras.Model:
     """About 330k parameters after Chris Deotte's Kaggle MNIST CNN; 11 classes (digits + reject).
 
     Strided 5x5 convolutions instead of max-pooling learn their own downsampling, and the heavy
@@ -61,7 +65,7 @@ def build_cnn():
     return model
 
 
-def build_mlp():
+def build_mlp() -> keras.Model:
     """The original baseline, unchanged: two 128-unit ReLU layers, 10 classes, plain MNIST."""
     keras = import_keras()
     model = keras.Sequential(
@@ -78,7 +82,7 @@ def build_mlp():
     return model
 
 
-def build_model(arch: str):
+def build_model(arch: str) -> keras.Model:
     """Return a compiled, untrained keras.Model for ``arch`` ("cnn" or "mlp")."""
     if arch == "cnn":
         return build_cnn()
@@ -87,7 +91,7 @@ def build_model(arch: str):
     raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHS)}")
 
 
-def predict_probabilities(model, images_u8: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+def predict_probabilities(model: keras.Model, images_u8: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """Softmax output for uint8 (N, 28, 28) patches, in batches; direct calls, since Keras
     documents predict() as meant for large datasets, not for repeated use."""
     batches = [
@@ -97,7 +101,7 @@ def predict_probabilities(model, images_u8: np.ndarray, batch_size: int = 1000) 
     return np.concatenate(batches) if batches else np.zeros((0, model.output_shape[-1]), np.float32)
 
 
-def load_model(path: str | Path):
+def load_model(path: str | Path) -> keras.Model:
     """Load a .keras file in safe mode, uncompiled; any failure raises one ModelError."""
     path = Path(path)
     if not path.is_file():
