@@ -31,6 +31,9 @@ class SegmentConfig:
     # (~4 px at 720p), which digit strokes exceed. At most `max_rulings` are erased per frame.
     ruling_min_length: float = 6.0
     ruling_max_thickness_frac: float = 0.006
+    # Share of such a component's columns that must hold the bare line: digits hung densely on a
+    # ruling leave little bare line between them; the straight-line fit guards the rest.
+    ruling_min_bare_share: float = 0.1
     max_rulings: int = 16
     # Frames whose text lines tilt more than this are turned upright and segmented again: the
     # model is trained on rotations up to about 15 degrees, and merging assumes upright digits.
@@ -57,7 +60,8 @@ class SegmentConfig:
     merge_max_growth: float = 1.7
     # Ink must be this much darker (grey levels) than the paper ring around it: the ring test keeps
     # digits on paper and drops texture, whose "ink" is barely darker than its surroundings.
-    min_contrast: float = 40.0
+    # 30 keeps pencil in dim light (scenes: +1 % read right over 40, false digits unchanged).
+    min_contrast: float = 30.0
     # The ring around a digit is paper: its spread (median absolute deviation, grey levels) stays
     # low. Wood, fabric and leather rings are busy.
     max_ring_mad: float = 14.0

@@ -20,7 +20,8 @@ def line_angle(boxes_xywh: np.ndarray, min_pairs: int = 3, max_deg: float = 60.0
     """Tilt of the text lines in radians (image y down, positive = clockwise), 0 when unsure.
 
     Each box's nearest neighbour usually stands beside it on its line; the median direction of
-    those pairs is the line direction. Fewer than `min_pairs` usable pairs give 0.
+    those pairs is the line direction. Fewer than `min_pairs` usable pairs, or pairs that do not
+    agree on a direction, give 0.
     """
     boxes = np.asarray(boxes_xywh, np.float64).reshape(-1, 4)
     if len(boxes) < 2:
@@ -37,7 +38,10 @@ def line_angle(boxes_xywh: np.ndarray, min_pairs: int = 3, max_deg: float = 60.0
     usable = close & (np.abs(angles) <= np.deg2rad(max_deg))
     if usable.sum() < min_pairs:
         return 0.0
-    return float(np.median(angles[usable]))
+    angle = float(np.median(angles[usable]))
+    # Sparse digits have diagonal neighbours; only a direction most pairs agree on is a line.
+    agree = np.abs(angles[usable] - angle) <= np.deg2rad(10)
+    return angle if agree.mean() >= 0.6 else 0.0
 
 
 def _along_lines(boxes: np.ndarray, angle: float) -> np.ndarray:

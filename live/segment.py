@@ -65,7 +65,7 @@ def erase_rulings(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, min_h
         own = labels[y:y + h, x:x + w] == comp
         per_column = own.sum(axis=0)
         thin = (per_column > 0) & (per_column <= hairline)
-        if thin.sum() < 0.3 * w:
+        if thin.sum() < cfg.ruling_min_bare_share * w:
             continue
         ys, xs = np.nonzero(own[:, thin])
         xs = np.flatnonzero(thin)[xs]
@@ -155,14 +155,15 @@ def _split_pieces(ink: np.ndarray, x0: int, y0: int) -> tuple[Candidate, ...]:
 def _to_frame(cand: Candidate, to_frame: np.ndarray) -> Candidate:
     """A candidate found in working pixels with its box (and its pieces') mapped to the frame.
 
-    `to_frame` is the 2x3 affine from working to frame pixels; the box becomes the axis-aligned
-    box around the mapped corners.
+    `to_frame` is the 2x3 affine from working to frame pixels. The box is that of the mapped ink
+    pixels: the mapped corners of a box turned upright would inflate it by the tilt.
     """
-    x, y, w, h = cand.box_xywh
-    corners = np.array([[x, y, 1], [x + w, y, 1], [x + w, y + h, 1], [x, y + h, 1]], np.float64) @ to_frame.T
-    x0, y0 = np.floor(corners.min(0) + 1e-6).astype(int)
-    x1, y1 = np.ceil(corners.max(0) - 1e-6).astype(int)
-    return Candidate((int(x0), int(y0), max(1, int(x1 - x0)), max(1, int(y1 - y0))), cand.ink,
+    x, y = cand.box_xywh[:2]
+    ys, xs = np.nonzero(cand.ink)
+    points = np.stack([xs + x, ys + y, np.ones_like(xs)], 1).astype(np.float64) @ to_frame.T
+    x0, y0 = np.floor(points.min(0)).astype(int)
+    x1, y1 = np.ceil(points.max(0)).astype(int) + 1
+    return Candidate((int(x0), int(y0), int(x1 - x0), int(y1 - y0)), cand.ink,
                      tuple(_to_frame(p, to_frame) for p in cand.pieces))
 
 
