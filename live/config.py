@@ -65,8 +65,9 @@ class SegmentConfig:
     # The ring around a digit is paper: its spread (median absolute deviation, grey levels) stays
     # low. Wood, fabric and leather rings are busy.
     max_ring_mad: float = 14.0
-    # Hard cap on candidates per frame so a noisy frame costs bounded time (largest kept).
-    max_candidates: int = 48
+    # Hard cap on candidates per frame so a noisy frame costs bounded time (largest kept); a
+    # dense sheet holds 60-70 digits.
+    max_candidates: int = 80
 
 
 @dataclass(frozen=True)
