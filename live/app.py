@@ -6,6 +6,7 @@ and returns arrays and small dataclasses.
 from __future__ import annotations
 
 import collections
+import itertools
 import os
 import signal
 import sys
@@ -19,7 +20,7 @@ from live.classifier import Classifier
 from live.config import LiveConfig
 from live.detections import Detections
 from live.reading import numbers
-from live.recognize import Recognizer
+from live.recognize import Recognizer, recognize_stream
 from live.recorder import JsonLines, VideoRecorder
 from live.sources import Source, SourceError, open_source
 from live.tracking import Tracker
@@ -121,10 +122,8 @@ def _loop(cfg: LiveConfig, source: Source, recognizer: Recognizer, outputs: Outp
     debug = cfg.debug
     start = time.perf_counter()
     min_conf = cfg.classify.min_confidence
-    for index, frame in enumerate(source.frames()):
-        if cfg.max_frames is not None and index >= cfg.max_frames:
-            return
-        recognition = recognizer(frame)
+    frames = itertools.islice(source.frames(), cfg.max_frames)
+    for index, (frame, recognition) in enumerate(recognize_stream(recognizer, frames)):
         dets = tracker.update(recognition.detections) if tracker else recognition.detections
         sure = dets.select(dets.confidences >= min_conf)
         annotated = annotate(frame, dets, numbers(sure.boxes_xywh, sure.labels) if len(sure) else [], min_conf,

@@ -1,18 +1,23 @@
 """One frame -> its digits: segment, build patches, one batched model call, resolve touching digits.
 
-The loop and `live.predict` both call `Recognizer`, so a photo and a video frame are read the same way.
+The loop and `live.predict` both call `Recognizer`, so a photo and a video frame are read the same
+way. A video is read through `recognize_stream`, which overlaps the two halves of the work on the
+two cores: while the model reads frame N, frame N+1 is segmented.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Iterable, Iterator
 
+import cv2
 import numpy as np
 
 from live.classifier import Classifier, best_digit
 from live.config import PatchConfig, SegmentConfig
 from live.detections import Detections
 from live.patches import make_patches
-from live.segment import segment
+from live.segment import Candidate, Segmentation, segment
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,13 @@ class Recognition:
     detections: Detections
     mask: np.ndarray  # threshold mask (working resolution), for the debug view
     patches: np.ndarray  # the (N, 28, 28, 1) patches of the kept detections, as the model saw them
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    segmentation: Segmentation
+    items: list[Candidate]  # each candidate followed by its split pieces
+    patches: np.ndarray
 
 
 class Recognizer:
@@ -30,13 +42,21 @@ class Recognizer:
         self.patch_cfg = patch_cfg
 
     def __call__(self, frame_bgr: np.ndarray) -> Recognition:
+        return self.read(self.prepare(frame_bgr))
+
+    def prepare(self, frame_bgr: np.ndarray) -> _Prepared:
+        """The image half: candidates and their patches (OpenCV and NumPy only)."""
         seg = segment(frame_bgr, self.segment_cfg)
         # Wholes and split pieces go into the same batch: still one model call per frame.
         items = []
         for cand in seg.candidates:
             items.append(cand)
             items.extend(cand.pieces)
-        patches = make_patches([c.ink for c in items], self.patch_cfg)
+        return _Prepared(seg, items, make_patches([c.ink for c in items], self.patch_cfg))
+
+    def read(self, prepared: _Prepared) -> Recognition:
+        """The model half: one batched call, then whole-or-split decisions."""
+        seg, items, patches = prepared.segmentation, prepared.items, prepared.patches
         probs = self.classifier.probabilities(patches)
         labels, confs, is_digit = best_digit(probs, self.classifier.has_reject)
         keep: list[int] = []
@@ -67,3 +87,22 @@ def _split_wins(whole: int, pieces: list[int], labels: np.ndarray, confs: np.nda
     split_score = float(np.exp(np.mean(np.log(confs[pieces]))))
     whole_score = float(confs[whole]) if is_digit[whole] else 0.0
     return split_score > whole_score
+
+
+def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, Recognition]]:
+    """(frame, recognition) for each frame, segmenting the next frame while the model reads this one.
+
+    OpenCV's own thread pool is set to one thread: the two stages already keep both cores busy,
+    and its parallel labelling was measured slower than the sequential one.
+    """
+    cv2.setNumThreads(1)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segment") as worker:
+        iterator = iter(frames)
+        current = next(iterator, None)
+        pending = worker.submit(recognizer.prepare, current) if current is not None else None
+        while pending is not None:
+            prepared = pending.result()
+            following = next(iterator, None)
+            pending = worker.submit(recognizer.prepare, following) if following is not None else None
+            yield current, recognizer.read(prepared)
+            current = following

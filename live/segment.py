@@ -88,8 +88,9 @@ def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, stats
 
 
-def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) -> list[list[int]]:
+def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) -> np.ndarray:
     """Group boxes (x0, y0, x1, y1) that are pieces of one digit: stacked, overlapping in x, close in y.
+    Returns each box's group id.
 
     Only pairs with at least one `anchors` piece (large enough to be a good part of a digit) are
     compared: two specks never make a digit, and a textured frame has hundreds of specks.
@@ -130,10 +131,7 @@ def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) ->
             i = rows[r]
             if i != j:
                 parent[find(i)] = find(j)
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    return list(groups.values())
+    return np.array([find(i) for i in range(n)], np.int64)
 
 
 def _split_pieces(ink: np.ndarray, x0: int, y0: int) -> tuple[Candidate, ...]:
@@ -221,25 +219,29 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
         keep = keep[np.argsort(-areas[keep])[: 8 * cfg.max_candidates]]
     boxes = np.stack([xs[keep], ys[keep], xs[keep] + ws[keep], ys[keep] + hs[keep]], 1).astype(np.int64)
     anchors = hs[keep] >= 0.5 * min_h
+    # Every group's box, ink area and anchor flag at once; only the few that could be a digit
+    # are looked at one by one (a textured frame has hundreds of groups).
+    roots = _merge_groups(boxes, anchors, cfg)
+    order = np.argsort(roots, kind="stable")
+    starts = np.flatnonzero(np.r_[True, roots[order][1:] != roots[order][:-1]]) if order.size else np.zeros(0, int)
+    ends = np.r_[starts[1:], order.size]
+    gx0, gy0 = np.minimum.reduceat(boxes[order, 0], starts), np.minimum.reduceat(boxes[order, 1], starts)
+    gx1, gy1 = np.maximum.reduceat(boxes[order, 2], starts), np.maximum.reduceat(boxes[order, 3], starts)
+    gw, gh = gx1 - gx0, gy1 - gy0
+    ink_areas = np.add.reduceat(areas[keep][order], starts)
+    fills = ink_areas / np.maximum(gw * gh, 1)
+    plausible = np.flatnonzero(np.logical_or.reduceat(anchors[order], starts)  # specks alone are too small
+                               & (gh >= min_h) & (gh <= max_h) & (gw <= cfg.max_aspect * gh)
+                               & (fills >= cfg.min_fill) & (fills <= cfg.max_fill))
     candidates: list[tuple[int, Candidate]] = []
-    for group in _merge_groups(boxes, anchors, cfg):
-        if not anchors[group].any():  # specks only merge into anchors: alone they are too small
-            continue
-        ids = keep[group] + 1
-        x0, y0 = boxes[group, :2].min(0)
-        x1, y1 = boxes[group, 2:].max(0)
-        w, h = x1 - x0, y1 - y0
-        if not (min_h <= h <= max_h) or w > cfg.max_aspect * h:
-            continue
-        ink_area = int(areas[keep[group]].sum())
-        fill = ink_area / float(w * h)
-        if not (cfg.min_fill <= fill <= cfg.max_fill):
-            continue
+    for g in plausible:
+        ids = keep[order[starts[g]:ends[g]]] + 1
+        x0, y0, x1, y1, w, h = (int(v[g]) for v in (gx0, gy0, gx1, gy1, gw, gh))
         if not _ink_on_paper(gray, labels, ids, (x0, y0, x1, y1), cfg):
             continue
         ink = _members(labels[y0:y1, x0:x1], ids).astype(np.uint8) * 255
         pieces = _split_pieces(ink, x0, y0) if w > cfg.split_aspect * h else ()
-        candidates.append((ink_area, Candidate((int(x0), int(y0), int(w), int(h)), ink, pieces)))
+        candidates.append((int(ink_areas[g]), Candidate((x0, y0, w, h), ink, pieces)))
     candidates.sort(key=lambda item: -item[0])
     return [c for _, c in candidates[: cfg.max_candidates]], mask
 
@@ -247,6 +249,12 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
 def _members(labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Pixels belonging to any of the components `ids` (one id, the common case, is a compare)."""
     return labels == ids[0] if len(ids) == 1 else np.isin(labels, ids)
+
+
+def _median(values: np.ndarray) -> float:
+    """The (upper) median by partition: np.median's overhead is most of its cost on small arrays."""
+    k = values.size // 2
+    return float(np.partition(values, k)[k])
 
 
 def _ink_on_paper(gray: np.ndarray, labels: np.ndarray, ids: np.ndarray, box: tuple, cfg: SegmentConfig) -> bool:
@@ -264,7 +272,7 @@ def _ink_on_paper(gray: np.ndarray, labels: np.ndarray, ids: np.ndarray, box: tu
     ink = region[own]
     if ring.size < 8 or ink.size < 2:
         return False
-    paper = float(np.median(ring))
-    contrast = paper - float(np.median(ink))
-    spread = float(np.median(np.abs(ring.astype(np.float32) - paper)))
+    paper = _median(ring)
+    contrast = paper - _median(ink)
+    spread = _median(np.abs(ring.astype(np.float32) - paper))
     return contrast >= cfg.min_contrast and spread <= max(cfg.max_ring_mad, 0.15 * contrast)

@@ -67,7 +67,8 @@ class Tracker:
             shift = np.linalg.norm(centre_t[:, None] - centre_d[None], axis=2) / np.maximum(predicted[:, None, 3], 1)
             near = shift <= cfg.max_centre_shift
             score = np.where((score >= cfg.min_iou) | near, score + (1 - np.minimum(shift, 1)), -1.0)
-        matched_t, matched_d = set(), {}
+        matched_t: set[int] = set()
+        matched_d: dict[int, int] = {}
         for flat in np.argsort(-score, axis=None):
             ti, di = np.unravel_index(flat, score.shape)
             if score[ti, di] < 0:
@@ -76,6 +77,7 @@ class Tracker:
                 continue
             matched_t.add(ti)
             matched_d[di] = ti
+        updated: set[int] = set()
         for di in range(len(dets)):
             if di in matched_d:
                 track = self.tracks[matched_d[di]]
@@ -90,9 +92,9 @@ class Tracker:
                 self.tracks.append(track)
             track.hits += 1
             track.vote(int(dets.labels[di]), float(dets.confidences[di]), cfg.vote_decay)
-        seen = {id(self.tracks[ti]) for ti in matched_t} | {id(t) for t in self.tracks if t.missed == 0}
+            updated.add(track.track_id)
         for track in self.tracks:
-            if id(track) not in seen:
+            if track.track_id not in updated:
                 track.missed += 1
                 track.box = track.box + np.r_[track.velocity, 0, 0]
         self.tracks = [t for t in self.tracks if t.missed <= cfg.max_missed]

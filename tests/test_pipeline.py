@@ -188,3 +188,13 @@ def test_a_sheet_turned_35_degrees_is_read(recognizer, sample_digits):
     dets = recognizer(frame).detections
     right, false = match(truth.boxes_xywh, truth.labels, dets, min_iou=0.3)
     assert right >= 8, f"{right} of 10 digits read right on a sheet turned by 35 degrees"
+
+
+def test_tracker_drops_a_digit_that_left_the_view():
+    tracker = Tracker()
+    for _ in range(5):
+        tracker.update(_dets([[100, 50, 30, 40], [300, 50, 30, 40]], [3, 7], [0.9, 0.9]))
+    shown = [len(tracker.update(_dets([[100, 50, 30, 40]], [3], [0.9]))) for _ in range(10)]
+    assert shown[:2] == [2, 2], "a missed digit coasts for two frames"
+    assert shown[3:] == [1] * 7, "then it is gone"
+    assert len(tracker.tracks) == 1

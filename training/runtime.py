@@ -9,8 +9,12 @@ import os
 import sys
 
 
-def import_keras():
-    """Return the keras module, with TensorFlow imported quietly; later calls are free."""
+def import_keras(intra_op_threads: int | None = None):
+    """Return the keras module, with TensorFlow imported quietly; later calls are free.
+
+    `intra_op_threads` caps TensorFlow's own thread pool; it only takes effect on the first call,
+    before TensorFlow starts its runtime.
+    """
     if "keras" in sys.modules and "tensorflow" in sys.modules:
         return sys.modules["keras"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -23,6 +27,8 @@ def import_keras():
         import tensorflow as tf
         import keras
 
+        if intra_op_threads is not None:
+            tf.config.threading.set_intra_op_parallelism_threads(intra_op_threads)
         tf.constant(0) + 0  # the second copy of the notice comes with the first op
         tf.get_logger().setLevel("ERROR")
     finally:
