@@ -49,12 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     except (SourceError, OutputError, ModelError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("stopped (Ctrl-C); outputs written up to the last frame", file=sys.stderr)
+    except Stopped as stop:
+        print(f"stopped by {stop}; every output holds the frames up to the last one", file=sys.stderr)
+        return 128 + stop.signum
+    except KeyboardInterrupt:  # Ctrl-C before the loop started: nothing was written yet
+        print("stopped by SIGINT before the first frame", file=sys.stderr)
         return 130
-    except Stopped:
-        print("stopped (SIGTERM); outputs written up to the last frame", file=sys.stderr)
-        return 143
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import cv2
 
@@ -29,7 +30,11 @@ WINDOW = "digits (q quit, p pause, s snapshot, r record, d debug)"
 
 
 class Stopped(Exception):
-    """SIGTERM turned into an exception so every `with` block closes its file."""
+    """The run was ended by SIGINT (Ctrl-C) or SIGTERM, after its last whole frame was written."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 class RollingFps:
@@ -102,21 +107,24 @@ def run(cfg: LiveConfig) -> int:
 
 
 def run_source(cfg: LiveConfig, source: Source, recognizer: Recognizer, outputs: Outputs) -> None:
-    """The loop over an opened source; SIGTERM raises Stopped so every output is closed on the way out."""
+    """The loop over an opened source. Ctrl-C and SIGTERM end it between frames, never inside one,
+    so the recording and the JSON lines always hold the same whole frames; then Stopped is raised."""
     if outputs.recorder is not None:
         outputs.recorder.fps = source.fps
-    previous = signal.signal(signal.SIGTERM, _raise_stopped)
+    requested: list[int] = []
+    handlers = {sig: signal.signal(sig, lambda signum, _: requested.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        _loop(cfg, source, recognizer, outputs)
+        _loop(cfg, source, recognizer, outputs, stop_requested=lambda: bool(requested))
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    if requested:
+        raise Stopped(requested[0])
 
 
-def _raise_stopped(signum, frame) -> None:
-    raise Stopped()
-
-
-def _loop(cfg: LiveConfig, source: Source, recognizer: Recognizer, outputs: Outputs) -> None:
+def _loop(cfg: LiveConfig, source: Source, recognizer: Recognizer, outputs: Outputs,
+          stop_requested: Callable[[], bool]) -> None:
     tracker = Tracker(cfg.track) if cfg.tracking else None
     fps_meter = RollingFps()
     debug = cfg.debug
@@ -135,13 +143,15 @@ def _loop(cfg: LiveConfig, source: Source, recognizer: Recognizer, outputs: Outp
         if outputs.jsonl is not None:
             time_s = time.perf_counter() - start if source.wall_clock else index / source.fps
             outputs.jsonl.write(frame_record(index, time_s, dets, min_conf))
+        if stop_requested():
+            return
         if not cfg.display:
             continue
         cv2.imshow(WINDOW, annotated)
         paused = source.still  # a photo stays on screen until the user quits
         while True:
             key = cv2.waitKey(30 if paused else 1) & 0xFF
-            if key in (ord("q"), 27) or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
+            if key in (ord("q"), 27) or stop_requested() or cv2.getWindowProperty(WINDOW, cv2.WND_PROP_VISIBLE) < 1:
                 return
             if key == ord("s"):
                 path = cfg.snapshot_dir / time.strftime("snapshot-%Y%m%d-%H%M%S.png")

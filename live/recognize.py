@@ -93,16 +93,23 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray]) -> It
     """(frame, recognition) for each frame, segmenting the next frame while the model reads this one.
 
     OpenCV's own thread pool is set to one thread: the two stages already keep both cores busy,
-    and its parallel labelling was measured slower than the sequential one.
+    and its parallel labelling was measured slower than the sequential one. A source that fails
+    while the next frame is fetched still has this frame read and handed out first.
     """
     cv2.setNumThreads(1)
+    iterator = iter(frames)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segment") as worker:
-        iterator = iter(frames)
         current = next(iterator, None)
         pending = worker.submit(recognizer.prepare, current) if current is not None else None
         while pending is not None:
             prepared = pending.result()
-            following = next(iterator, None)
+            failure, following = None, None
+            try:
+                following = next(iterator, None)
+            except Exception as error:  # raised again once this frame is out
+                failure = error
             pending = worker.submit(recognizer.prepare, following) if following is not None else None
             yield current, recognizer.read(prepared)
+            if failure is not None:
+                raise failure
             current = following
