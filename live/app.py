@@ -96,7 +96,7 @@ def run(cfg: LiveConfig) -> int:
                           "or run inside a desktop session")
     outputs = Outputs(cfg)
     try:
-        recognizer = Recognizer(Classifier(cfg.classify.model_path), cfg.segment, cfg.patch)
+        recognizer = Recognizer(Classifier(cfg.classify.model_path), cfg.segment)
         with open_source(cfg.source, cfg.fallback_fps, paced=cfg.display) as source:
             run_source(cfg, source, recognizer, outputs)
     finally:

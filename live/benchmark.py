@@ -136,7 +136,7 @@ def bench_photos(recognizer: Recognizer, folder: Path) -> dict:
     results = {}
     for name, cfg in (("with_splitting", recognizer.segment_cfg),
                       ("without_splitting", replace(recognizer.segment_cfg, split_aspect=99.0))):
-        reader = Recognizer(recognizer.classifier, cfg, recognizer.patch_cfg)
+        reader = Recognizer(recognizer.classifier, cfg)
         tp = n_pred = n_true = errors = 0
         per_photo = {}
         for path, truth in read_photo_labels(folder):

@@ -71,18 +71,6 @@ class SegmentConfig:
 
 
 @dataclass(frozen=True)
-class PatchConfig:
-    # MNIST strokes are about 0.11 of the digit's longer side (median over the test set; 10-90 %:
-    # 0.08-0.16). Camera strokes are brought into this band before fitting.
-    stroke_frac_low: float = 0.08
-    stroke_frac_high: float = 0.17
-    stroke_frac_target: float = 0.11
-    # Working size (px, longer side) at which strokes are measured and thickened or thinned:
-    # large enough for a 1 px change to be a fine step.
-    work_side: int = 64
-
-
-@dataclass(frozen=True)
 class ClassifyConfig:
     model_path: Path = DEFAULT_MODEL
     # Below this calibrated confidence a reading is drawn as uncertain ("?") and left out of
@@ -109,7 +97,6 @@ class TrackConfig:
 class LiveConfig:
     source: str = "0"
     segment: SegmentConfig = field(default_factory=SegmentConfig)
-    patch: PatchConfig = field(default_factory=PatchConfig)
     classify: ClassifyConfig = field(default_factory=ClassifyConfig)
     track: TrackConfig = field(default_factory=TrackConfig)
     tracking: bool = True

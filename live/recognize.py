@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from live.classifier import Classifier, best_digit
-from live.config import PatchConfig, SegmentConfig
+from live.config import SegmentConfig
 from live.detections import Detections
 from live.patches import make_patches
 from live.segment import Candidate, Segmentation, segment
@@ -35,11 +35,9 @@ class _Prepared:
 
 
 class Recognizer:
-    def __init__(self, classifier: Classifier, segment_cfg: SegmentConfig = SegmentConfig(),
-                 patch_cfg: PatchConfig = PatchConfig()) -> None:
+    def __init__(self, classifier: Classifier, segment_cfg: SegmentConfig = SegmentConfig()) -> None:
         self.classifier = classifier
         self.segment_cfg = segment_cfg
-        self.patch_cfg = patch_cfg
 
     def __call__(self, frame_bgr: np.ndarray) -> Recognition:
         return self.read(self.prepare(frame_bgr))
@@ -52,7 +50,7 @@ class Recognizer:
         for cand in seg.candidates:
             items.append(cand)
             items.extend(cand.pieces)
-        return _Prepared(seg, items, make_patches([c.ink for c in items], self.patch_cfg))
+        return _Prepared(seg, items, make_patches([c.ink for c in items]))
 
     def read(self, prepared: _Prepared) -> Recognition:
         """The model half: one batched call, then whole-or-split decisions."""

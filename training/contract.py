@@ -2,7 +2,9 @@
 
 MNIST digits are white on black, the digit's longer side fitted into a 20x20 box keeping its
 aspect ratio, and the box placed in a 28x28 field so that the ink's centre of mass sits at the
-centre. Anything that feeds the model (training data, camera patches) goes through this module.
+centre. Anything that feeds the model (training data, camera patches) goes through this module;
+binary ink from a camera mask (or rendered for training) goes through `ink_to_patch`, which
+first brings its strokes into MNIST's range of width.
 """
 from __future__ import annotations
 
@@ -36,6 +38,48 @@ def normalize(images_u8: np.ndarray) -> np.ndarray:
     if images_u8.ndim != 3 or images_u8.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
         raise ValueError(f"expected (N, {IMAGE_SIZE}, {IMAGE_SIZE}) images, got {images_u8.shape}")
     return (images_u8.astype(np.float32) / 255.0)[..., None]
+
+
+# MNIST strokes are about 0.11 of the digit's longer side (median over the test set; 10-90 %:
+# 0.08-0.16). Ink outside the band is thickened or thinned to the target before fitting: a fine
+# pen on a large digit would fade to grey at 20 px, a marker on a small one would fill the box.
+STROKE_FRAC_LOW, STROKE_FRAC_HIGH, STROKE_FRAC_TARGET = 0.08, 0.17, 0.11
+# Size (px, longer side) at which strokes are measured and changed: a 1 px step is a fine step.
+STROKE_WORK_SIDE = 64
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """Mean stroke width in pixels of a binary ink image: twice the area over the outline length."""
+    contours, _ = cv2.findContours((ink > 0).astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    outline = sum(len(c) for c in contours)
+    return 2.0 * float(np.count_nonzero(ink)) / max(outline, 1)
+
+
+def normalize_stroke(ink: np.ndarray) -> np.ndarray:
+    """Binary ink at STROKE_WORK_SIDE px (longer side), its strokes brought into MNIST's band."""
+    h, w = ink.shape
+    scale = STROKE_WORK_SIDE / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    # Area-resampling then a low cut keeps a thin pen line as a 1 px line instead of losing it.
+    work = (cv2.resize(ink, size, interpolation=cv2.INTER_AREA) > 60).astype(np.uint8) * 255
+    work = cv2.copyMakeBorder(work, 4, 4, 4, 4, cv2.BORDER_CONSTANT, value=0)
+    frac = stroke_width(work) / STROKE_WORK_SIDE
+    if STROKE_FRAC_LOW <= frac <= STROKE_FRAC_HIGH:
+        return work
+    change = int(round((STROKE_FRAC_TARGET - frac) * STROKE_WORK_SIDE / 2))
+    if change == 0:
+        return work
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * abs(change) + 1, 2 * abs(change) + 1))
+    if change > 0:
+        return cv2.dilate(work, kernel)
+    thinned = cv2.erode(work, kernel)
+    # Thinning must not erase the digit: keep the original where erosion leaves too little.
+    return thinned if np.count_nonzero(thinned) > 0.3 * np.count_nonzero(work) else work
+
+
+def ink_to_patch(ink: np.ndarray) -> np.ndarray:
+    """Binary ink (uint8, any size, ink > 0) -> uint8 28x28 patch: strokes normalized, then fitted."""
+    return fit_to_mnist(normalize_stroke(ink))
 
 
 def fit_to_mnist(ink: np.ndarray) -> np.ndarray:
