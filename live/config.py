@@ -58,6 +58,11 @@ class SegmentConfig:
     merge_min_x_overlap: float = 0.4
     merge_max_gap: float = 0.35
     merge_max_growth: float = 1.7
+    # A digit broken across its middle gives two halves, whose union is twice the taller: that is
+    # allowed when the gap is a pen skip (below `merge_close_gap` of the taller piece), which
+    # the gap between two stacked lines of writing is not.
+    merge_max_growth_close: float = 2.3
+    merge_close_gap: float = 0.15
     # Ink must be this much darker (grey levels) than the paper ring around it: the ring test keeps
     # digits on paper and drops texture, whose "ink" is barely darker than its surroundings.
     # 30 keeps pencil in dim light (scenes: +1 % read right over 40, false digits unchanged).

@@ -125,7 +125,8 @@ def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) ->
         close = (~(holds | held)
                  & (overlap_x >= cfg.merge_min_x_overlap * np.minimum(w[a], w[None]))
                  & (gap_y <= cfg.merge_max_gap * taller)
-                 & (union_h <= cfg.merge_max_growth * taller)
+                 & ((union_h <= cfg.merge_max_growth * taller)
+                    | ((union_h <= cfg.merge_max_growth_close * taller) & (gap_y <= cfg.merge_close_gap * taller)))
                  & (union_w <= 1.3 * wider))
         for r, j in zip(*np.nonzero(close)):
             i = rows[r]
