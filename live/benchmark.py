@@ -201,29 +201,34 @@ def bench_touching(recognizer: Recognizer, cases: int) -> dict:
             "broken_digits_read_as_one_right_digit": round(broken_right / cases, 4)}
 
 
-def bench_flicker(recognizer: Recognizer, frames: int) -> dict:
+def bench_flicker(recognizer: Recognizer, frames: int, sheets: int = 3) -> dict:
+    """Label changes of true digits between consecutive frames of moving sheets of small digits."""
     images, labels, _ = test_digits()
-    animation = SheetAnimation(seed=FLICKER_SEED, digits=(images, labels))
-    video = [animation.frame(i) for i in range(frames)]
     results = {}
-    for name, tracker in (("tracked", Tracker()), ("per_frame", None)):
-        shown_prev: dict[int, int | None] = {}
+    videos = []
+    for k in range(sheets):
+        animation = SheetAnimation(seed=FLICKER_SEED + k, n_digits=12, digits=(images, labels), digit_height_frac=0.045)
+        videos.append([animation.frame(i) for i in range(frames // sheets)])
+    for name, tracked in (("tracked", True), ("per_frame", False)):
         changes = pairs = right = total = 0
-        for frame, truth in video:
-            dets = recognizer(frame).detections
-            dets = tracker.update(dets) if tracker else dets
-            dets = dets.select(dets.confidences >= MIN_CONF)
-            hit = match(truth.boxes_xywh, dets)
-            for t, d in enumerate(hit):
-                shown = int(dets.labels[d]) if d >= 0 else None
-                if t in shown_prev:
-                    pairs += 1
-                    changes += shown != shown_prev[t]
-                shown_prev[t] = shown
-                right += shown == truth.labels[t]
-                total += 1
+        for video in videos:
+            tracker = Tracker() if tracked else None
+            shown_prev: dict[int, int | None] = {}
+            for frame, truth in video:
+                dets = recognizer(frame).detections
+                dets = tracker.update(dets) if tracker else dets
+                dets = dets.select(dets.confidences >= MIN_CONF)
+                hit = match(truth.boxes_xywh, dets)
+                for t, d in enumerate(hit):
+                    shown = int(dets.labels[d]) if d >= 0 else None
+                    if t in shown_prev:
+                        pairs += 1
+                        changes += shown != shown_prev[t]
+                    shown_prev[t] = shown
+                    right += shown == truth.labels[t]
+                    total += 1
         results[name] = {"flicker": round(changes / max(pairs, 1), 4), "read_right": round(right / max(total, 1), 4)}
-    return {"frames": frames, **results}
+    return {"frames": sheets * (frames // sheets), "sheets": sheets, "digits_per_sheet": 12, **results}
 
 
 def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:

@@ -235,12 +235,12 @@ class SheetAnimation:
     """
 
     def __init__(self, seed: int = 0, width: int = 1280, height: int = 720, n_digits: int = 10,
-                 digits: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+                 digits: tuple[np.ndarray, np.ndarray] | None = None, digit_height_frac: float = 0.11) -> None:
         self.width, self.height = width, height
         self._seed = seed
         rng = np.random.default_rng(seed)
         images, labels = digits if digits is not None else load_sample_digits()
-        self.sheet = make_sheet(rng, images, labels, n_digits, digit_height=int(height * 0.11),
+        self.sheet = make_sheet(rng, images, labels, n_digits, digit_height=int(height * digit_height_frac),
                                 n_distractors=2, ruled=False)
         self.backdrop = background(rng, width, height)
         h, w = self.sheet.image_bgr.shape[:2]
