@@ -183,16 +183,20 @@ def photograph(rng: np.random.Generator, sheet: Sheet, homography: np.ndarray, b
                light: np.ndarray | None = None, camera_noise: bool = True) -> tuple[np.ndarray, Truth]:
     """The sheet warped onto the backdrop, lit by `light` (a gain map), with camera blur and noise."""
     height, width = backdrop.shape[:2]
-    warped = cv2.warpPerspective(sheet.image_bgr, homography, (width, height), flags=cv2.INTER_LINEAR)
-    paper_mask = cv2.warpPerspective(np.full(sheet.image_bgr.shape[:2], 255, np.uint8), homography, (width, height))
-    frame = np.where(paper_mask[..., None] > 127, warped, backdrop)
+    # Saturating uint8 arithmetic in OpenCV throughout: the demo renders each frame live.
+    frame = backdrop.copy()
+    cv2.warpPerspective(sheet.image_bgr, homography, (width, height), dst=frame, flags=cv2.INTER_LINEAR,
+                        borderMode=cv2.BORDER_TRANSPARENT)
     if light is not None:
-        frame = np.clip(frame.astype(np.float32) * light[..., None], 0, 255).astype(np.uint8)
+        gain = cv2.merge([np.clip(light * 200, 0, 255).astype(np.uint8)] * 3)
+        frame = cv2.multiply(frame, gain, scale=1 / 200)
     if camera_noise:
         sigma = rng.uniform(0.3, 1.2)
         frame = cv2.GaussianBlur(frame, (0, 0), sigma)
-        noise = rng.normal(0, rng.uniform(1.5, 5.0), frame.shape).astype(np.float32)
-        frame = np.clip(frame.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+        cv2.setRNGSeed(int(rng.integers(2**31)))
+        noise = np.empty(frame.shape, np.int16)
+        cv2.randn(noise, 0, rng.uniform(1.5, 5.0))
+        frame = cv2.add(frame, noise, dtype=cv2.CV_8U)
         quality = int(rng.integers(45, 92))
         frame = cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
     boxes = []
