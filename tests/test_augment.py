@@ -1,10 +1,15 @@
-"""Camera-domain augmentation keeps the batch's shape, type and labels, and is repeatable."""
+"""Camera-domain augmentation keeps the batch's shape, type and labels, is repeatable, and
+makes most of its digits exactly as the live side makes patches."""
 from __future__ import annotations
 
+from dataclasses import replace
+
+import cv2
 import numpy as np
 import pytest
 
-from training.augment import augment, augment_batch
+from training.augment import DEFAULT_CONFIG, augment, augment_batch
+from training.contract import ink_to_patch
 from training.data import load_mnist
 
 
@@ -53,3 +58,33 @@ def test_same_seed_same_output(digits):
 def test_bad_input(images, strength):
     with pytest.raises(ValueError):
         augment(images, strength)
+
+
+def test_live_path_is_exactly_ink_to_patch(digits):
+    live_only = replace(DEFAULT_CONFIG, live_prob=1.0)
+    out = augment(digits[0][:64], 1.0, rng=5, config=live_only)
+    # Live patches come straight from ink_to_patch: full-white ink, nothing photometric added,
+    # and, like MNIST, the longer side fitted to 20 px.
+    assert (out.reshape(len(out), -1).max(axis=1) == 255).all()
+    for patch in out:
+        rows, cols = np.flatnonzero(patch.any(1)), np.flatnonzero(patch.any(0))
+        assert 19 <= max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 <= 21
+
+
+def test_live_path_is_a_large_share(digits):
+    # With loud noise every non-live digit gets a speckled background, while a live patch keeps
+    # ink_to_patch's black one: so the black-background share is the live share.
+    noisy = replace(DEFAULT_CONFIG, max_noise_std=80.0)
+    out = augment(digits[0], 1.0, rng=2, config=noisy)
+    black = (out.reshape(len(out), -1) == 0).mean(axis=1) > 0.62
+    assert 0.45 <= black.mean() <= 0.7, black.mean()
+    assert 0.5 <= DEFAULT_CONFIG.live_prob <= 0.6
+
+
+def test_live_path_varies_pen_and_resolution(digits):
+    # Thin pen to marker and 15-250 px tall digits, all brought into MNIST's stroke band: the
+    # amount of ink varies, but stays within what ink_to_patch allows.
+    live_only = replace(DEFAULT_CONFIG, live_prob=1.0)
+    out = augment(digits[0][:128], 1.0, rng=9, config=live_only)
+    ink = (out > 127).reshape(len(out), -1).mean(axis=1)
+    assert ink.std() > 0.02 and ink.min() > 0.02 and ink.max() < 0.6

@@ -1,12 +1,12 @@
-"""Generated non-digits: the right shape and type, visible ink, laid out like live patches."""
+"""Generated non-digits: the right shape and type, visible ink, made like live patches."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from training.contract import fit_to_mnist
+from training.contract import ink_to_patch
 from training.data import load_mnist
-from training.negatives import DRAWERS, make_negatives
+from training.negatives import DRAWERS, FONTS, LETTERS, _text, camera_mask, make_negatives
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +32,31 @@ def test_without_digits_there_are_no_groups():
 @pytest.mark.parametrize("drawer", sorted(set(DRAWERS), key=lambda d: d.__name__))
 def test_every_drawer_gives_ink_that_survives_the_live_layout(drawer):
     rng = np.random.default_rng(2)
-    for size in (30, 90, 150):
+    for size in (16, 30, 90, 200):
         ink = drawer(rng, size)
-        patch = fit_to_mnist(np.where(ink > 127, 255, 0).astype(np.uint8))
+        patch = ink_to_patch(camera_mask(rng, ink))
         assert patch.any(), f"{drawer.__name__} at {size} px drew nothing"
-        # fit_to_mnist puts the longer side at 20 px: the patch is a full-size drawing.
+        # ink_to_patch puts the longer side at 20 px: the patch is a full-size drawing.
         rows, cols = np.flatnonzero(patch.any(1)), np.flatnonzero(patch.any(0))
         assert max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 >= 19
+
+
+def test_letters_leave_out_digit_look_alikes():
+    assert not set(LETTERS) & set("OoQDIlijJSsZzBbgqGT/|()")
+    # The letters the live side misread as digits are all taught as "not a digit".
+    assert set("adePAnuVx") <= set(LETTERS)
+    assert len(FONTS) == 8  # every Hershey font
+
+
+def test_camera_mask_is_binary():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        mask = camera_mask(rng, _text(rng, 80))
+        assert set(np.unique(mask)) <= {0, 255}
+
+
+def test_negatives_are_live_patches(digits):
+    # Every negative is ink_to_patch's output: strokes within MNIST's band, so no negative is a
+    # hairline or a solid marker blob that a live patch could never be (filled shapes aside).
+    negatives = make_negatives(200, digits, rng=6)
+    assert (negatives.reshape(200, -1).max(axis=1) >= 200).all()

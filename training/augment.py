@@ -1,10 +1,13 @@
 """Camera-domain augmentation: make clean MNIST digits look like digits cut out of webcam frames.
 
-The live pipeline thresholds the frame into a binary ink mask and resamples each blob to 28x28
-with INTER_AREA through contract.fit_to_mnist, so besides pose, pen width, blur and noise the
-most important change here is "binarize then soften": a hard threshold at a random level
-followed by the same area resampling (or a slight blur). Each image gets its own random
-magnitudes up to ``strength``; strength 0 returns the batch unchanged.
+The live pipeline thresholds the frame into a binary ink mask and turns each blob into a patch
+with contract.ink_to_patch (stroke width brought into MNIST's band, then fitted to 28x28). So
+most augmented digits take that exact "live path": posed, given a pen from hairline to marker,
+resampled to the height the digit had in the frame, thresholded at a random level and passed
+through ink_to_patch, with nothing added afterwards, because a live patch is ink_to_patch's
+output as it is. The rest are softer camera looks (binarized or grey, blur, noise, contrast).
+Each image gets its own random magnitudes up to ``strength``; strength 0 returns the batch
+unchanged.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from training.contract import IMAGE_SIZE, fit_to_mnist
+from training.contract import DIGIT_BOX, IMAGE_SIZE, ink_to_patch
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,18 @@ class AugmentConfig:
     upsample: int = 2
     max_erode_px: int = 1
     max_dilate_px: int = 2
-    # Probability (at strength 1) of the live path: binary mask -> INTER_AREA / fit_to_mnist.
+    # Share of augmented digits made exactly as the live side makes patches (ink_to_patch on a
+    # binary mask). It does not shrink with the magnitude: every live patch takes this path.
+    live_prob: float = 0.55
+    # Live path: the digit's height in the frame (px), drawn log-uniformly, since segmentation
+    # keeps blobs from 15 px up and a digit held close to the camera can be 250 px tall.
+    live_height_px: tuple[float, float] = (15.0, 250.0)
+    # Live path pen, in morphology steps on the upsampled canvas (40 px digit box): -2 is a
+    # hairline, +5 a broad marker (stroke ~0.35 of the height) that ink_to_patch must thin.
+    live_pen_steps: tuple[int, int] = (-2, 5)
+    # Probability (at strength 1) that a non-live digit is binarized, then area-resampled.
     binarize_prob: float = 0.6
-    # Of the binarized images, the share re-laid-out exactly like a live patch.
-    refit_prob: float = 0.5
+    # Threshold relative to the brightest ink: low keeps the anti-aliased rim, high thins.
     threshold_range: tuple[int, int] = (40, 200)
     max_blur_sigma: float = 0.7
     max_noise_std: float = 10.0
@@ -71,14 +82,47 @@ def _morph(canvas: np.ndarray, steps: int) -> np.ndarray:
     return cv2.dilate(canvas, kernel) if steps > 0 else cv2.erode(canvas, kernel)
 
 
-def augment_one(image_u8: np.ndarray, k: float, rng: np.random.Generator, cfg: AugmentConfig) -> np.ndarray:
-    """One uint8 28x28 digit, augmented with magnitude k in [0, 1]; k == 0 is a copy."""
+def _threshold(canvas: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> np.ndarray:
+    """Binary 0/255 mask at a random level relative to the brightest ink, never empty."""
+    low, high = cfg.threshold_range
+    # Relative to the brightest ink, so a faint digit is thinned, not erased.
+    level = rng.uniform(low, high) * canvas.max() / 255.0
+    mask = np.where(canvas > level, 255, 0).astype(np.uint8)
+    if not mask.any():
+        mask = np.where(canvas > 0, 255, 0).astype(np.uint8)
+    return mask
+
+
+def _live_patch(canvas: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> np.ndarray:
+    """Posed canvas -> the patch the live side would make of this digit seen in a frame."""
+    steps = int(rng.integers(cfg.live_pen_steps[0], cfg.live_pen_steps[1] + 1))
+    pen = _morph(canvas, steps)
+    if steps >= 0 or pen.sum() >= 0.5 * canvas.sum():
+        canvas = pen
+    # The frame's digit is this many px tall; the canvas holds it in DIGIT_BOX * upsample px.
+    low, high = np.log(cfg.live_height_px[0]), np.log(cfg.live_height_px[1])
+    scale = np.exp(rng.uniform(low, high)) / (DIGIT_BOX * cfg.upsample)
+    side = max(4, int(round(canvas.shape[0] * scale)))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    frame_ink = cv2.resize(canvas, (side, side), interpolation=interp)
+    return ink_to_patch(_threshold(frame_ink, rng, cfg))
+
+
+def augment_one(
+    image_u8: np.ndarray, k: float, rng: np.random.Generator, cfg: AugmentConfig, live: bool = False
+) -> np.ndarray:
+    """One uint8 28x28 digit, augmented with magnitude k in [0, 1]; k == 0 is a copy.
+
+    ``live`` takes the live path: the result is exactly what ink_to_patch gives, no blur added.
+    """
     if k <= 0:
         return image_u8.copy()
     size = IMAGE_SIZE * cfg.upsample
     canvas = cv2.warpAffine(
         image_u8, _affine(rng, k, cfg), (size, size), flags=cv2.INTER_LINEAR, borderValue=0
     )
+    if live:
+        return _live_patch(canvas, rng, cfg)
     steps = int(np.round(rng.uniform(-cfg.max_erode_px, cfg.max_dilate_px) * k * cfg.upsample))
     thinned = _morph(canvas, steps)
     # Eroding a thin digit can wipe out whole strokes; a real pen leaves them all.
@@ -86,18 +130,8 @@ def augment_one(image_u8: np.ndarray, k: float, rng: np.random.Generator, cfg: A
         canvas = thinned
 
     if rng.random() < cfg.binarize_prob * k:
-        low, high = cfg.threshold_range
-        # Relative to the brightest ink, so a faint digit is thinned, not erased.
-        level = rng.uniform(low, high) * canvas.max() / 255.0
-        mask = np.where(canvas > level, 255, 0).astype(np.uint8)
-        if not mask.any():
-            mask = np.where(canvas > 0, 255, 0).astype(np.uint8)
-        if rng.random() < cfg.refit_prob:
-            out = fit_to_mnist(mask)
-        else:
-            out = cv2.resize(mask, (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_AREA)
-    else:
-        out = cv2.resize(canvas, (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_AREA)
+        canvas = _threshold(canvas, rng, cfg)
+    out = cv2.resize(canvas, (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_AREA)
 
     sigma = rng.uniform(0, cfg.max_blur_sigma) * k
     if sigma > 0.3:
@@ -125,11 +159,13 @@ def augment(
         return images_u8.copy()
     rng = np.random.default_rng(rng)
     magnitudes = rng.uniform(0, strength, size=len(images_u8))
-    out = np.stack([augment_one(img, k, rng, config) for img, k in zip(images_u8, magnitudes)])
+    live = (rng.random(len(images_u8)) < config.live_prob) & (magnitudes > 0)
+    out = np.stack([augment_one(img, k, rng, config, bool(lv)) for img, k, lv in zip(images_u8, magnitudes, live)])
 
-    # Photometric changes are cheap per pixel, so they run on the whole batch at once.
+    # Photometric changes are cheap per pixel, so they run on the whole batch at once; live
+    # patches get none, since the live side feeds ink_to_patch's output to the model as it is.
     scaled = out.astype(np.float32) / 255.0
-    mag = magnitudes[:, None, None].astype(np.float32)
+    mag = np.where(live, 0.0, magnitudes)[:, None, None].astype(np.float32)
     gamma = np.exp(rng.uniform(-1, 1, size=(len(out), 1, 1)).astype(np.float32) * config.max_log_gamma * mag)
     peak = 1.0 - rng.uniform(0, 1 - config.min_peak, size=(len(out), 1, 1)).astype(np.float32) * mag
     noise_std = rng.uniform(0, config.max_noise_std, size=(len(out), 1, 1)).astype(np.float32) * mag / 255.0

@@ -1,17 +1,18 @@
 """Generated "not a digit" patches (class contract.REJECT_LABEL) for the model's reject class.
 
 Each example is drawn as white ink on black at a random size, the way a camera blob arrives,
-and laid out by contract.fit_to_mnist exactly as the live pipeline lays out its patches:
-letters and symbols, shapes and scribbles, blobs and hands, lines, paper texture and edges,
-and two or three MNIST digits side by side (which the live side then tries to split).
-Glyphs and shapes a person could read as a digit are left out on purpose.
+softened and thresholded into a binary mask as the camera and segmentation would, and made
+into a patch by contract.ink_to_patch exactly as the live pipeline makes its patches: letters,
+words and symbols in every Hershey font, shapes and scribbles, blobs and hands, lines, paper
+texture and edges, and two or three MNIST digits side by side (which the live side then tries
+to split). Glyphs and shapes a person could read as a digit are left out on purpose.
 """
 from __future__ import annotations
 
 import cv2
 import numpy as np
 
-from training.contract import fit_to_mnist
+from training.contract import ink_to_patch
 
 FONTS = (
     cv2.FONT_HERSHEY_SIMPLEX,
@@ -23,12 +24,23 @@ FONTS = (
     cv2.FONT_HERSHEY_SCRIPT_SIMPLEX,
     cv2.FONT_HERSHEY_SCRIPT_COMPLEX,
 )
-# Without O o Q D I l i j J S s Z z B b g q G T a d r and / | ( ) [ ] { } ! ? $ &: each of those
-# is, in some hand or font, a 0, 1, 2, 5, 6, 7, 8 or 9.
-GLYPHS = "ACEFHKLMNPRUVWXYcefhkmnptuvwxy#%@+=*<>~^"
-# Ink widths as a share of the drawing's size; MNIST strokes are ~2.5 of 20 px.
-MIN_STROKE_FRAC, MAX_STROKE_FRAC = 0.06, 0.16
-MIN_SIZE_PX, MAX_SIZE_PX = 30, 150
+# Without O o Q D I l i j J S s Z z B b g q G T and / | ( ) [ ] { } ! ? $ &: each of those is,
+# in some hand or font, a 0, 1, 2, 5, 6, 7, 8 or 9. Letters like a, d, e, P, A are kept: the
+# live side read them as 2, 6, 3, 7, 4, which no person would.
+LETTERS = "ACEFHKLMNPRUVWXYacdefhkmnprtuvwxy"
+SYMBOLS = "#%@+=*<>~^"
+# Pen width as a share of the text's height: a fine pen to a bold marker.
+MIN_TEXT_STROKE_FRAC, MAX_TEXT_STROKE_FRAC = 0.04, 0.25
+# Tilted paper and a tilted camera: the same range as the digits' augmentation.
+MAX_TEXT_ROTATION_DEG = 15.0
+# Ink widths as a share of the drawing's size; MNIST strokes are ~2.5 of 20 px, markers more.
+MIN_STROKE_FRAC, MAX_STROKE_FRAC = 0.04, 0.22
+# Blob heights the live side keeps (15 px) up to a close-up (200 px).
+MIN_SIZE_PX, MAX_SIZE_PX = 16, 200
+# Camera softening before the threshold, as a share of the size: sharp to visibly blurred.
+MAX_BLUR_FRAC = 0.04
+# Threshold range (of 255) on the softened ink: low keeps blur's halo, high thins the strokes.
+THRESHOLD_RANGE = (60, 200)
 
 
 def _canvas(size: int) -> np.ndarray:
@@ -48,16 +60,23 @@ def _cross(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def _text(rng: np.random.Generator, size: int) -> np.ndarray:
-    length = rng.choice([1, 1, 1, 2, 3])
-    text = "".join(rng.choice(list(GLYPHS), size=length))
+    """A letter, a 2-4 letter word or a symbol in any Hershey font, upright or italic, tilted."""
+    kind = rng.random()
+    if kind < 0.5:
+        text = str(rng.choice(list(LETTERS)))
+    elif kind < 0.85:
+        text = "".join(rng.choice(list(LETTERS), size=int(rng.integers(2, 5))))
+    else:
+        text = str(rng.choice(list(SYMBOLS)))
     font = int(rng.choice(FONTS)) | (cv2.FONT_ITALIC if rng.random() < 0.3 else 0)
-    thickness = int(rng.integers(1, 4))
-    (w, h), base = cv2.getTextSize(text, font, 1.0, thickness)
+    (w, h), base = cv2.getTextSize(text, font, 1.0, 1)
     scale = size / max(w, h + base)
+    thickness = max(1, int(round(h * scale * rng.uniform(MIN_TEXT_STROKE_FRAC, MAX_TEXT_STROKE_FRAC))))
     canvas = np.zeros((size * 2, size * 2), np.uint8)
-    thickness = max(1, int(round(thickness * scale)))
-    cv2.putText(canvas, text, (size // 4, size + size // 2), font, scale, 255, thickness, cv2.LINE_AA)
-    return canvas
+    cv2.putText(canvas, text, (size // 2, size + int(h * scale) // 2), font, scale, 255, thickness, cv2.LINE_AA)
+    angle = rng.uniform(-1, 1) * MAX_TEXT_ROTATION_DEG
+    matrix = cv2.getRotationMatrix2D((size, size), angle, 1.0)
+    return cv2.warpAffine(canvas, matrix, (size * 2, size * 2))
 
 
 def _scribble(rng: np.random.Generator, size: int) -> np.ndarray:
@@ -211,7 +230,16 @@ def _digit_group(rng: np.random.Generator, digits_u8: np.ndarray) -> np.ndarray:
     return canvas[:, : max(1, x)]
 
 
-DRAWERS = (_text, _text, _scribble, _shape, _shape, _blob, _line, _texture, _paper_edge)
+def camera_mask(rng: np.random.Generator, ink: np.ndarray) -> np.ndarray:
+    """Drawn ink -> the binary mask a camera and the live threshold would make of it."""
+    sigma = rng.uniform(0, MAX_BLUR_FRAC) * max(ink.shape)
+    if sigma > 0.5:
+        ink = cv2.GaussianBlur(ink, (0, 0), sigma)
+    level = rng.uniform(*THRESHOLD_RANGE) * max(int(ink.max()), 1) / 255.0
+    return np.where(ink > level, 255, 0).astype(np.uint8)
+
+
+DRAWERS = (_text, _text, _text, _text, _scribble, _shape, _shape, _shape, _blob, _line, _texture, _paper_edge)
 
 
 def make_negatives(
@@ -234,8 +262,7 @@ def make_negatives(
             else:
                 drawer = DRAWERS[int(rng.integers(len(DRAWERS)))]
                 ink = drawer(rng, int(rng.integers(MIN_SIZE_PX, MAX_SIZE_PX + 1)))
-            # A camera blob is thresholded: the live side sees a binary mask, not anti-aliasing.
-            patch = fit_to_mnist(np.where(ink > 127, 255, 0).astype(np.uint8))
+            patch = ink_to_patch(camera_mask(rng, ink))
             if patch.any():
                 break
         patches[i] = patch
