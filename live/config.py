@@ -22,14 +22,16 @@ class SegmentConfig:
     # Ink must be this many grey levels darker than its window's mean; lower catches pencil but
     # also paper grain and JPEG ringing.
     threshold_offset: float = 12.0
-    # Digit height limits relative to the frame's shorter side: from 15 px at 720p up to a photo
+    # Digit height limits relative to the frame's shorter side: from 13 px at 720p up to a photo
     # of a single digit that fills most of the picture.
-    min_height_frac: float = 0.02
+    min_height_frac: float = 0.018
     max_height_frac: float = 0.9
-    # A component at least this many smallest-digit heights long (and 2.5x wider than tall) is
-    # checked for a ruling; a ruling is a hairline, at most this share of the shorter side thick
+    # A component at least this many smallest-digit heights long is checked for a ruling; a ruling is a hairline, at most this share of the shorter side thick
     # (~4 px at 720p), which digit strokes exceed. At most `max_rulings` are erased per frame.
     ruling_min_length: float = 6.0
+    # ... and at least this many times wider than tall: a short ruling under large digits is
+    # only about twice as wide as the digits are tall.
+    ruling_min_aspect: float = 1.8
     ruling_max_thickness_frac: float = 0.006
     # Share of such a component's columns that must hold the bare line: digits hung densely on a
     # ruling leave little bare line between them; the straight-line fit guards the rest.

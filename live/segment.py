@@ -58,7 +58,7 @@ def erase_rulings(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, min_h
     band is rejoined by the fragment merge).
     """
     erased = False
-    wide = np.flatnonzero((stats[1:, 2] >= cfg.ruling_min_length * min_h) & (stats[1:, 2] >= 2.5 * stats[1:, 3])) + 1
+    wide = np.flatnonzero((stats[1:, 2] >= cfg.ruling_min_length * min_h) & (stats[1:, 2] >= cfg.ruling_min_aspect * stats[1:, 3])) + 1
     hairline = max(2, int(round(cfg.ruling_max_thickness_frac * min(mask.shape))))
     for comp in wide[: cfg.max_rulings]:
         x, y, w, h = stats[comp, :4]
