@@ -26,8 +26,9 @@ class SegmentConfig:
     # of a single digit that fills most of the picture.
     min_height_frac: float = 0.018
     max_height_frac: float = 0.9
-    # A component at least this many smallest-digit heights long is checked for a ruling; a ruling is a hairline, at most this share of the shorter side thick
-    # (~4 px at 720p), which digit strokes exceed. At most `max_rulings` are erased per frame.
+    # A component at least this many smallest-digit heights long is checked for a ruling; a
+    # ruling is a hairline, at most `ruling_max_thickness_frac` of the shorter side thick (~4 px
+    # at 720p), which digit strokes exceed. At most `max_rulings` are erased per frame.
     ruling_min_length: float = 6.0
     # ... and at least this many times wider than tall: a short ruling under large digits is
     # only about twice as wide as the digits are tall.
