@@ -30,7 +30,7 @@ class Recognition:
 @dataclass(frozen=True)
 class _Prepared:
     segmentation: Segmentation
-    items: list[Candidate]  # each candidate followed by its split pieces
+    items: list[Candidate]  # each candidate followed by the pieces of each of its splits
     patches: np.ndarray
 
 
@@ -49,7 +49,8 @@ class Recognizer:
         items = []
         for cand in seg.candidates:
             items.append(cand)
-            items.extend(cand.pieces)
+            for pieces in cand.splits:
+                items.extend(pieces)
         return _Prepared(seg, items, make_patches([c.ink for c in items]))
 
     def read(self, prepared: _Prepared) -> Recognition:
@@ -60,10 +61,17 @@ class Recognizer:
         keep: list[int] = []
         i = 0
         for cand in seg.candidates:
-            whole, pieces = i, list(range(i + 1, i + 1 + len(cand.pieces)))
-            i += 1 + len(pieces)
-            if pieces and _split_wins(whole, pieces, labels, confs, is_digit, self.segment_cfg.split_min_confidence):
-                keep.extend(p for p in pieces if is_digit[p])
+            whole = i
+            i += 1
+            best, best_score = None, float(confs[whole]) if is_digit[whole] else 0.0
+            for pieces in cand.splits:
+                indices = list(range(i, i + len(pieces)))
+                i += len(pieces)
+                score = _split_score(indices, labels, confs, is_digit, self.segment_cfg.split_min_confidence)
+                if score > best_score:
+                    best, best_score = indices, score
+            if best is not None:
+                keep.extend(best)
             elif is_digit[whole]:
                 keep.append(whole)
         keep_arr = np.array(keep, np.int64)
@@ -71,20 +79,19 @@ class Recognizer:
         return Recognition(detections, seg.mask, patches[keep_arr])
 
 
-def _split_wins(whole: int, pieces: list[int], labels: np.ndarray, confs: np.ndarray, is_digit: np.ndarray,
-                min_confidence: float) -> bool:
-    """Read as separate digits when every piece is surely a digit and, together, surer than the whole.
+def _split_score(pieces: list[int], labels: np.ndarray, confs: np.ndarray, is_digit: np.ndarray,
+                 min_confidence: float) -> float:
+    """How surely a split reads as separate digits (geometric mean of the pieces' confidence),
+    0 when any piece is not surely a digit. A split wins over the whole when it scores higher.
 
     Cutting a letter (u, V, x, A) or a drawn box in two gives strokes that read as confident 1s,
-    so a split into nothing but 1s is refused: two touching 1s are rare, cut letters are not.
+    so a split into nothing but 1s scores 0: two touching 1s are rare, cut letters are not.
     """
     if not all(is_digit[p] and confs[p] >= min_confidence for p in pieces):
-        return False
+        return 0.0
     if all(labels[p] == 1 for p in pieces):
-        return False
-    split_score = float(np.exp(np.mean(np.log(confs[pieces]))))
-    whole_score = float(confs[whole]) if is_digit[whole] else 0.0
-    return split_score > whole_score
+        return 0.0
+    return float(np.exp(np.mean(np.log(confs[pieces]))))
 
 
 def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, Recognition]]:

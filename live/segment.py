@@ -24,8 +24,9 @@ class Candidate:
 
     box_xywh: tuple[int, int, int, int]
     ink: np.ndarray
-    # For a wide candidate, the same ink cut into 2-4 digits (touching digits hypothesis).
-    pieces: tuple["Candidate", ...] = field(default=())
+    # For a wide candidate, the same ink cut into 2, 3 or 4 digits: each a touching-digits
+    # hypothesis, read in the same batch as the whole.
+    splits: tuple[tuple["Candidate", ...], ...] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -135,31 +136,36 @@ def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) ->
     return np.array([find(i) for i in range(n)], np.int64)
 
 
-def _split_pieces(ink: np.ndarray, x0: int, y0: int) -> tuple[Candidate, ...]:
-    """Cut a wide ink crop into round(w / 0.65h) digits at the columns with the least ink."""
+def _splits(ink: np.ndarray, x0: int, y0: int) -> tuple[tuple[Candidate, ...], ...]:
+    """Ways to cut a wide ink crop into digits: about w / 0.65h of them, and one fewer (wide
+    digits such as 0 and 9 make the estimate high), each cut at the column with the least ink."""
     h, w = ink.shape
-    k = int(np.clip(round(w / (0.65 * h)), 2, 4))
+    guess = int(np.clip(round(w / (0.65 * h)), 2, 4))
     column_ink = (ink > 0).sum(axis=0)
-    cuts = [0]
-    for j in range(1, k):
-        centre, reach = j * w / k, 0.3 * w / k
-        lo, hi = int(centre - reach), int(centre + reach) + 1
-        cuts.append(lo + int(np.argmin(column_ink[lo:hi])))
-    cuts.append(w)
-    pieces = []
-    for a, b in zip(cuts[:-1], cuts[1:]):
-        part = ink[:, a:b]
-        rows = np.flatnonzero(part.any(axis=1))
-        cols = np.flatnonzero(part.any(axis=0))
-        if rows.size == 0 or rows[-1] - rows[0] < 0.3 * h:
-            return ()
-        part = part[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-        pieces.append(Candidate((int(x0 + a + cols[0]), int(y0 + rows[0]), part.shape[1], part.shape[0]), part))
-    return tuple(pieces)
+    hypotheses = []
+    for k in sorted({max(2, guess - 1), guess}):
+        cuts = [0]
+        for j in range(1, k):
+            centre, reach = j * w / k, 0.3 * w / k
+            lo, hi = int(centre - reach), int(centre + reach) + 1
+            cuts.append(lo + int(np.argmin(column_ink[lo:hi])))
+        cuts.append(w)
+        pieces = []
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            part = ink[:, a:b]
+            rows = np.flatnonzero(part.any(axis=1))
+            cols = np.flatnonzero(part.any(axis=0))
+            if rows.size == 0 or rows[-1] - rows[0] < 0.3 * h:
+                break
+            part = part[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+            pieces.append(Candidate((int(x0 + a + cols[0]), int(y0 + rows[0]), part.shape[1], part.shape[0]), part))
+        else:
+            hypotheses.append(tuple(pieces))
+    return tuple(hypotheses)
 
 
 def _to_frame(cand: Candidate, to_frame: np.ndarray) -> Candidate:
-    """A candidate found in working pixels with its box (and its pieces') mapped to the frame.
+    """A candidate found in working pixels with its box (and its split pieces') mapped to the frame.
 
     `to_frame` is the 2x3 affine from working to frame pixels. Under a turn, the box is that of
     the mapped ink pixels: the mapped corners of a box turned upright would inflate it by the tilt.
@@ -168,13 +174,16 @@ def _to_frame(cand: Candidate, to_frame: np.ndarray) -> Candidate:
     if to_frame[0, 1] == 0 and to_frame[1, 0] == 0:  # a plain scale: map the corners
         sx, sy = to_frame[0, 0], to_frame[1, 1]
         box = (int(round(x * sx)), int(round(y * sy)), max(1, int(round(w * sx))), max(1, int(round(h * sy))))
-        return Candidate(box, cand.ink, tuple(_to_frame(p, to_frame) for p in cand.pieces))
+        return Candidate(box, cand.ink, _splits_to_frame(cand, to_frame))
     ys, xs = np.nonzero(cand.ink)
     points = np.stack([xs + x, ys + y, np.ones_like(xs)], 1).astype(np.float64) @ to_frame.T
     x0, y0 = np.floor(points.min(0)).astype(int)
     x1, y1 = np.ceil(points.max(0)).astype(int) + 1
-    return Candidate((int(x0), int(y0), int(x1 - x0), int(y1 - y0)), cand.ink,
-                     tuple(_to_frame(p, to_frame) for p in cand.pieces))
+    return Candidate((int(x0), int(y0), int(x1 - x0), int(y1 - y0)), cand.ink, _splits_to_frame(cand, to_frame))
+
+
+def _splits_to_frame(cand: Candidate, to_frame: np.ndarray) -> tuple[tuple[Candidate, ...], ...]:
+    return tuple(tuple(_to_frame(p, to_frame) for p in pieces) for pieces in cand.splits)
 
 
 def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segmentation:
@@ -241,8 +250,8 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
         if not _ink_on_paper(gray, labels, ids, (x0, y0, x1, y1), cfg):
             continue
         ink = _members(labels[y0:y1, x0:x1], ids).astype(np.uint8) * 255
-        pieces = _split_pieces(ink, x0, y0) if w > cfg.split_aspect * h else ()
-        candidates.append((int(ink_areas[g]), Candidate((x0, y0, w, h), ink, pieces)))
+        splits = _splits(ink, x0, y0) if w > cfg.split_aspect * h else ()
+        candidates.append((int(ink_areas[g]), Candidate((x0, y0, w, h), ink, splits)))
     candidates.sort(key=lambda item: -item[0])
     return [c for _, c in candidates[: cfg.max_candidates]], mask
 
