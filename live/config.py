@@ -48,6 +48,9 @@ class SegmentConfig:
     split_aspect: float = 1.1
     # Every piece of a split must be read at least this surely, or the whole stays one candidate.
     split_min_confidence: float = 0.8
+    # A digit read less surely than this is dropped when it stands in a word, beside a candidate
+    # the model rejected (a printed y reads as 4, an a as 2).
+    word_min_confidence: float = 0.95
     # Widest candidate considered at all (w/h): three or four touching digits; longer runs are
     # rulings or underlines.
     max_aspect: float = 3.2

@@ -59,6 +59,7 @@ class Recognizer:
         probs = self.classifier.probabilities(patches)
         labels, confs, is_digit = best_digit(probs, self.classifier.has_reject)
         keep: list[int] = []
+        rejected: list[int] = []  # candidates read as not a digit, letters among them
         i = 0
         for cand in seg.candidates:
             whole = i
@@ -74,9 +75,35 @@ class Recognizer:
                 keep.extend(best)
             elif is_digit[whole]:
                 keep.append(whole)
+            else:
+                rejected.append(whole)
+        keep = _outside_words(keep, rejected, items, confs, self.segment_cfg.word_min_confidence)
         keep_arr = np.array(keep, np.int64)
         detections = Detections.untracked([items[k].box_xywh for k in keep], labels[keep_arr], confs[keep_arr])
         return Recognition(detections, seg.mask, patches[keep_arr])
+
+
+def _outside_words(keep: list[int], rejected: list[int], items: list[Candidate], confs: np.ndarray,
+                   min_confidence: float) -> list[int]:
+    """Drop unsure digits that stand in a word: beside a rejected candidate of like height on
+    their line. A printed y reads as a 4 and an a as a 2, but in "day" their neighbours are
+    letters the model rejects; the digits of a number stand beside digits."""
+    if not rejected or not keep:
+        return keep
+    others = np.array([items[r].box_xywh for r in rejected], np.float64)
+    kept = []
+    for k in keep:
+        x, y, w, h = items[k].box_xywh
+        if confs[k] >= min_confidence:
+            kept.append(k)
+            continue
+        overlap_y = np.minimum(y + h, others[:, 1] + others[:, 3]) - np.maximum(y, others[:, 1])
+        gap_x = np.maximum(others[:, 0] - (x + w), x - (others[:, 0] + others[:, 2]))
+        ratio = others[:, 3] / h
+        in_word = (overlap_y >= 0.5 * np.minimum(h, others[:, 3])) & (gap_x <= 0.5 * h) & (ratio >= 0.5) & (ratio <= 2.0)
+        if not in_word.any():
+            kept.append(k)
+    return kept
 
 
 def _split_score(pieces: list[int], labels: np.ndarray, confs: np.ndarray, is_digit: np.ndarray,

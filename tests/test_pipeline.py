@@ -198,3 +198,16 @@ def test_tracker_drops_a_digit_that_left_the_view():
     assert shown[:2] == [2, 2], "a missed digit coasts for two frames"
     assert shown[3:] == [1] * 7, "then it is gone"
     assert len(tracker.tracks) == 1
+
+
+def test_unsure_digits_inside_words_are_dropped():
+    from live.recognize import _outside_words
+    from live.segment import Candidate
+
+    ink = np.zeros((40, 30), np.uint8)
+    boxes = {"letter": (100, 50, 30, 40), "unsure beside it": (135, 52, 30, 38),
+             "sure beside it": (170, 50, 30, 40), "unsure alone": (400, 50, 30, 40)}
+    items = [Candidate(box, ink) for box in boxes.values()]
+    confs = np.array([0.0, 0.8, 0.99, 0.8])
+    assert _outside_words([1, 2, 3], [0], items, confs, 0.95) == [2, 3]
+    assert _outside_words([1, 2, 3], [], items, confs, 0.95) == [1, 2, 3]
