@@ -18,6 +18,13 @@ def run_cli(*args: str, timeout: float = 120, env: dict | None = None) -> subpro
                           timeout=timeout, env={**os.environ, **(env or {})})
 
 
+def pytest_configure(config) -> None:
+    # Keras 3.15 under MirroredStrategy converts its own tensors with a NumPy-1 style __array__;
+    # the warning is about Keras internals, not this project.
+    config.addinivalue_line("filterwarnings",
+                            "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
+
+
 @pytest.fixture(scope="session")
 def recognizer():
     from live.classifier import Classifier
