@@ -20,7 +20,7 @@ from live.annotate import annotate, debug_view
 from live.classifier import Classifier
 from live.config import LiveConfig
 from live.detections import Detections
-from live.reading import numbers
+from live.reading import Number, numbers
 from live.recognize import Recognizer, recognize_stream
 from live.recorder import JsonLines, VideoRecorder
 from live.sources import Source, SourceError, open_source
@@ -50,17 +50,16 @@ class RollingFps:
         return (len(self._times) - 1) / max(self._times[-1] - self._times[0], 1e-9)
 
 
-def frame_record(index: int, time_s: float, dets: Detections, min_confidence: float) -> dict:
-    """The JSON-lines record of one frame: confident digits and the numbers they form."""
-    sure = dets.select(dets.confidences >= min_confidence)
+def frame_record(index: int, time_s: float, sure: Detections, found: list[Number]) -> dict:
+    """The JSON-lines record of one frame: its confident digits and the numbers they form."""
     digits = []
     for box, label, conf, track in zip(sure.boxes_xywh, sure.labels, sure.confidences, sure.track_ids):
         digit = {"box": [int(v) for v in box], "label": int(label), "confidence": round(float(conf), 4)}
         if track >= 0:
             digit["track_id"] = int(track)
         digits.append(digit)
-    found = [{"text": n.text, "box": list(n.box_xywh)} for n in numbers(sure.boxes_xywh, sure.labels)] if len(sure) else []
-    return {"frame": index, "time_s": round(time_s, 4), "digits": digits, "numbers": found}
+    return {"frame": index, "time_s": round(time_s, 4), "digits": digits,
+            "numbers": [{"text": n.text, "box": list(n.box_xywh)} for n in found]}
 
 
 def _display_available() -> bool:
@@ -134,15 +133,15 @@ def _loop(cfg: LiveConfig, source: Source, recognizer: Recognizer, outputs: Outp
     for index, (frame, recognition) in enumerate(recognize_stream(recognizer, frames)):
         dets = tracker.update(recognition.detections) if tracker else recognition.detections
         sure = dets.select(dets.confidences >= min_conf)
-        annotated = annotate(frame, dets, numbers(sure.boxes_xywh, sure.labels) if len(sure) else [], min_conf,
-                             fps_meter.tick(), recording=outputs.recorder is not None)
+        found = numbers(sure.boxes_xywh, sure.labels)
+        annotated = annotate(frame, dets, found, min_conf, fps_meter.tick(), recording=outputs.recorder is not None)
         if debug:
             annotated = debug_view(annotated, recognition.mask, recognition.patches, recognition.detections.labels)
         if outputs.recorder is not None:
             outputs.recorder.write(annotated)
         if outputs.jsonl is not None:
             time_s = time.perf_counter() - start if source.wall_clock else index / source.fps
-            outputs.jsonl.write(frame_record(index, time_s, dets, min_conf))
+            outputs.jsonl.write(frame_record(index, time_s, sure, found))
         if stop_requested():
             return
         if not cfg.display:

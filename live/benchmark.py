@@ -246,8 +246,9 @@ def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
     for index, (frame, recognition) in enumerate(recognize_stream(recognizer, stream)):
         dets = tracker.update(recognition.detections)
         sure = dets.select(dets.confidences >= MIN_CONF)
-        annotate(frame, dets, numbers(sure.boxes_xywh, sure.labels) if len(sure) else [], MIN_CONF, 30.0)
-        frame_record(index, index / 30.0, dets, MIN_CONF)
+        found = numbers(sure.boxes_xywh, sure.labels)
+        annotate(frame, dets, found, MIN_CONF, 30.0)
+        frame_record(index, index / 30.0, sure, found)
     pipeline_fps = frames / (time.perf_counter() - start)
     start = time.perf_counter()
     for frame in video[:60]:

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = dets
             if args.annotate is not None:
                 out = args.annotate / (Path(name).stem + "_digits.png")
-                drawn = annotate(image, dets, numbers(dets.boxes_xywh, dets.labels) if len(dets) else [],
+                drawn = annotate(image, dets, numbers(dets.boxes_xywh, dets.labels),
                                  args.min_confidence)
                 if not cv2.imwrite(str(out), drawn):
                     raise OutputError(f"could not write {out}; check that the folder is writable")
