@@ -29,7 +29,7 @@ class SegmentConfig:
     # A component at least this many smallest-digit heights long is checked for a ruling; a
     # ruling is a hairline, at most `ruling_max_thickness_frac` of the shorter side thick (~4 px
     # at 720p), which digit strokes exceed. At most `max_rulings` are erased per frame.
-    ruling_min_length: float = 6.0
+    ruling_min_length: float = 4.0
     # ... and at least this many times wider than tall: a short ruling under large digits is
     # only about twice as wide as the digits are tall.
     ruling_min_aspect: float = 1.8

@@ -229,6 +229,7 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
         keep = keep[np.argsort(-areas[keep])[: 8 * cfg.max_candidates]]
     boxes = np.stack([xs[keep], ys[keep], xs[keep] + ws[keep], ys[keep] + hs[keep]], 1).astype(np.int64)
     anchors = hs[keep] >= 0.5 * min_h
+    hairline = max(2, int(round(cfg.ruling_max_thickness_frac * short)))
     # Every group's box, ink area and anchor flag at once; only the few that could be a digit
     # are looked at one by one (a textured frame has hundreds of groups).
     roots = _merge_groups(boxes, anchors, cfg)
@@ -250,10 +251,40 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
         if not _ink_on_paper(gray, labels, ids, (x0, y0, x1, y1), cfg):
             continue
         ink = _members(labels[y0:y1, x0:x1], ids).astype(np.uint8) * 255
+        ink, (x0, y0, w, h) = _trim_tails(ink, (x0, y0, w, h), hairline)
+        if h < min_h:
+            continue
         splits = _splits(ink, x0, y0) if w > cfg.split_aspect * h else ()
         candidates.append((int(ink_areas[g]), Candidate((x0, y0, w, h), ink, splits)))
     candidates.sort(key=lambda item: -item[0])
     return [c for _, c in candidates[: cfg.max_candidates]], mask
+
+
+def _trim_tails(ink: np.ndarray, box: tuple[int, int, int, int], hairline: int
+                ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """Cut off a stub of ruling left on either side of a digit: a run of columns holding only a
+    hairline of ink, at least 0.4 digit heights long, that stays nearly level (a slanted 1 is thin
+    too, but climbs steeply)."""
+    x0, y0, w, h = box
+    on = ink > 0
+    counts = on.sum(axis=0)
+    thin = (counts > 0) & (counts <= hairline)
+    centre = (on * np.arange(h)[:, None]).sum(axis=0) / np.maximum(counts, 1)
+
+    def tail(columns: np.ndarray) -> int:
+        run = int(np.argmin(thin[columns])) if not thin[columns].all() else len(columns)
+        if run < 0.4 * h:
+            return 0
+        rise = np.ptp(centre[columns[:run]])
+        return run if rise <= 0.3 * run + 2 else 0
+
+    left, right = tail(np.arange(w)), tail(np.arange(w)[::-1])
+    if left == 0 and right == 0 or left + right >= w:
+        return ink, box
+    ink = ink[:, left:w - right]
+    rows = np.flatnonzero(ink.any(axis=1))
+    ink = ink[rows[0]:rows[-1] + 1]
+    return ink, (x0 + left, y0 + int(rows[0]), ink.shape[1], ink.shape[0])
 
 
 def _members(labels: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -211,3 +211,16 @@ def test_unsure_digits_inside_words_are_dropped():
     confs = np.array([0.0, 0.8, 0.99, 0.8])
     assert _outside_words([1, 2, 3], [0], items, confs, 0.95) == [2, 3]
     assert _outside_words([1, 2, 3], [], items, confs, 0.95) == [1, 2, 3]
+
+
+def test_a_stub_of_ruling_is_trimmed_from_a_digit_but_a_slanted_one_is_kept():
+    from live.segment import _trim_tails
+
+    digit = np.zeros((40, 70), np.uint8)
+    cv2.ellipse(digit, (55, 20), (10, 18), 0, 0, 360, 255, 3)  # a 0 on the right
+    cv2.line(digit, (0, 36), (44, 38), 255, 1)  # the ruling it sits on, running off to the left
+    ink, box = _trim_tails(digit, (100, 200, 70, 40), hairline=4)
+    assert box[0] >= 100 + 40 and ink.shape[1] <= 28  # the 0 alone: 2 x 10 px radius + pen
+    one = np.zeros((40, 12), np.uint8)
+    cv2.line(one, (10, 0), (1, 39), 255, 2)  # a thin, slanted 1
+    assert _trim_tails(one, (0, 0, 12, 40), hairline=4)[1] == (0, 0, 12, 40)
