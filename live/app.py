@@ -93,6 +93,9 @@ def run(cfg: LiveConfig) -> int:
     if cfg.display and not _display_available():
         raise SourceError("no display to open a window on; add --no-display (with --record or --json) "
                           "or run inside a desktop session")
+    if cfg.display:
+        # opencv-python's Qt ships no fonts and warns about it on every start; the window needs none.
+        os.environ.setdefault("QT_LOGGING_RULES", "default.warning=false")
     outputs = Outputs(cfg)
     try:
         recognizer = Recognizer(Classifier(cfg.classify.model_path), cfg.segment)

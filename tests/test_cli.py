@@ -192,6 +192,7 @@ def test_window_opens_under_xvfb(tmp_path):
                              "--json", str(tmp_path / "window.jsonl")],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+    assert result.stdout == "" and result.stderr == "", "a good run prints nothing it was not asked for"
     assert len((tmp_path / "window.jsonl").read_text().splitlines()) == 15
 
 
