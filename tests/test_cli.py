@@ -232,3 +232,11 @@ def test_a_camera_that_repeats_one_frame_is_reported_as_stalled():
     assert next(stream) is frame
     with pytest.raises(SourceError, match="no new frame"):
         next(stream)
+
+
+@pytest.mark.parametrize("reported, expected", [(0.0, 30.0), (float("nan"), 30.0), (-1.0, 30.0), (1000.0, 30.0),
+                                                (25.0, 25.0), (59.94, 59.94)])
+def test_cameras_reporting_no_frame_rate_record_at_a_sane_one(reported, expected):
+    from live.sources import sane_fps
+
+    assert sane_fps(reported, 30.0) == expected
