@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from training.contract import IMAGE_SIZE, NUM_DIGITS, REJECT_LABEL
-from training.model import load_model, read_metadata
+from training.model import calibrate, load_model, read_metadata
 from training.runtime import import_keras
 
 
@@ -38,16 +38,7 @@ class Classifier:
         """float32 (N, 28, 28, 1) -> calibrated class probabilities (N, num_classes)."""
         if len(patches) == 0:
             return np.zeros((0, self.num_classes), np.float32)
-        probs = self._forward(patches).numpy().astype(np.float64)
-        return calibrate(probs, self.temperature)
-
-
-def calibrate(probs: np.ndarray, temperature: float) -> np.ndarray:
-    """softmax(log(p) / T): temperature scaling applied to a softmax output."""
-    logits = np.log(np.clip(probs, 1e-12, 1.0)) / temperature
-    logits -= logits.max(axis=1, keepdims=True)
-    scaled = np.exp(logits)
-    return (scaled / scaled.sum(axis=1, keepdims=True)).astype(np.float32)
+        return calibrate(self._forward(patches).numpy(), self.temperature).astype(np.float32)
 
 
 def best_digit(probs: np.ndarray, has_reject: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -101,6 +101,15 @@ def predict_probabilities(model: keras.Model, images_u8: np.ndarray, batch_size:
     return np.concatenate(batches) if batches else np.zeros((0, model.output_shape[-1]), np.float32)
 
 
+def calibrate(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """softmax(log(p) / T): temperature scaling of a softmax output, in float64. Training fits T
+    with it and the live side reports it as confidence, so both mean the same probability."""
+    logits = np.log(np.clip(np.asarray(probabilities, np.float64), 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    scaled = np.exp(logits)
+    return scaled / scaled.sum(axis=1, keepdims=True)
+
+
 def load_model(path: str | Path) -> keras.Model:
     """Load a .keras file in safe mode, uncompiled; any failure raises one ModelError."""
     path = Path(path)

@@ -23,7 +23,7 @@ import numpy as np
 from training.augment import augment
 from training.contract import CONTRACT, NUM_DIGITS, REJECT_LABEL, normalize
 from training.data import DataError, load_mnist
-from training.model import ARCHS, build_model, history_path, metadata_path, predict_probabilities
+from training.model import ARCHS, build_model, calibrate, history_path, metadata_path, predict_probabilities
 from training.negatives import make_negatives
 from training.runtime import import_keras
 
@@ -107,14 +107,11 @@ def _make_sequence_class():
 
 
 def fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    """The T minimising the NLL of softmax(log(p) / T): temperature scaling (Guo et al. 2017)."""
-    logits = np.log(np.clip(probabilities.astype(np.float64), 1e-12, 1.0))
+    """The T minimising the NLL of calibrate(p, T): temperature scaling (Guo et al. 2017)."""
+    rows = np.arange(len(labels))
 
     def nll(temperature: float) -> float:
-        scaled = logits / temperature
-        scaled -= scaled.max(axis=1, keepdims=True)
-        log_norm = np.log(np.exp(scaled).sum(axis=1))
-        return float(np.mean(log_norm - scaled[np.arange(len(labels)), labels]))
+        return float(-np.mean(np.log(calibrate(probabilities, temperature)[rows, labels])))
 
     # NLL is smooth and unimodal in log T: a coarse grid, then a fine grid around the best.
     grid = np.exp(np.linspace(np.log(0.2), np.log(10.0), 81))
