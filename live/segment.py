@@ -1,11 +1,11 @@
 """Frame -> candidate digits: boxes in frame pixels, each with its binary ink crop.
 
-Local (adaptive) threshold, long ruling lines removed, then every connected component, not
-only outer contours, so digits inside the paper's own outline survive. Components are sized
-relative to the frame, pieces of one digit are merged, and each candidate must be ink on paper:
-clearly darker than a calm ring around it, which is what separates writing from wood grain,
-fabric and hands. Wide candidates carry a split hypothesis for touching digits; the classifier
-decides between the whole and the pieces.
+Local (adaptive) threshold, then every connected component, not only outer contours, so digits
+inside the paper's own outline survive; rulings that join the digits on them are erased.
+Components are sized relative to the frame, pieces of one digit are merged, and each candidate
+must be ink on paper: clearly darker than a calm ring around it, which is what separates writing
+from wood grain, fabric and hands. Wide candidates carry split hypotheses for touching digits;
+the classifier decides between the whole and the pieces.
 """
 from __future__ import annotations
 
@@ -44,12 +44,11 @@ def _odd(n: float) -> int:
 def threshold(gray: np.ndarray, cfg: SegmentConfig) -> np.ndarray:
     """Ink mask (255 = ink): darker than the local mean by `threshold_offset`."""
     block = _odd(cfg.block_frac * min(gray.shape))
-    mask = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block,
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block,
                                  cfg.threshold_offset)
-    return mask
 
 
-def erase_rulings(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, min_h: float,
+def erase_rulings(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, min_h: float, hairline: int,
                   cfg: SegmentConfig) -> bool:
     """Erase ruled lines (at any tilt) that join the digits written on them; True if any was erased.
 
@@ -59,8 +58,8 @@ def erase_rulings(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, min_h
     band is rejoined by the fragment merge).
     """
     erased = False
-    wide = np.flatnonzero((stats[1:, 2] >= cfg.ruling_min_length * min_h) & (stats[1:, 2] >= cfg.ruling_min_aspect * stats[1:, 3])) + 1
-    hairline = max(2, int(round(cfg.ruling_max_thickness_frac * min(mask.shape))))
+    wide = np.flatnonzero((stats[1:, 2] >= cfg.ruling_min_length * min_h)
+                          & (stats[1:, 2] >= cfg.ruling_min_aspect * stats[1:, 3])) + 1
     for comp in wide[: cfg.max_rulings]:
         x, y, w, h = stats[comp, :4]
         own = labels[y:y + h, x:x + w] == comp
@@ -216,9 +215,11 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segm
 def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[list[Candidate], np.ndarray]:
     """Candidates of a grey image, boxes in its pixels; sizes are relative to `short` px."""
     min_h, max_h = cfg.min_height_frac * short, cfg.max_height_frac * short
+    # Rulings are hairlines: erased where they join digits, trimmed where a stub clings to one.
+    hairline = max(2, int(round(cfg.ruling_max_thickness_frac * short)))
     mask = threshold(gray, cfg)
     labels, stats = _components(mask)
-    if erase_rulings(mask, labels, stats, min_h, cfg):
+    if erase_rulings(mask, labels, stats, min_h, hairline, cfg):
         labels, stats = _components(mask)
     xs, ys, ws, hs, areas = stats[1:].T
     # Pieces worth considering: not specks, not larger than the largest digit.
@@ -229,7 +230,6 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
         keep = keep[np.argsort(-areas[keep])[: 8 * cfg.max_candidates]]
     boxes = np.stack([xs[keep], ys[keep], xs[keep] + ws[keep], ys[keep] + hs[keep]], 1).astype(np.int64)
     anchors = hs[keep] >= 0.5 * min_h
-    hairline = max(2, int(round(cfg.ruling_max_thickness_frac * short)))
     # Every group's box, ink area and anchor flag at once; only the few that could be a digit
     # are looked at one by one (a textured frame has hundreds of groups).
     roots = _merge_groups(boxes, anchors, cfg)
