@@ -89,7 +89,8 @@ class Outputs:
 
 
 def run(cfg: LiveConfig) -> int:
-    """Run the live tool until the source ends or the user quits; signals raise through it."""
+    """Run the live tool until the source ends or the user quits; Ctrl-C and SIGTERM end it
+    between frames and raise Stopped once every output is closed."""
     if cfg.display and not _display_available():
         raise SourceError("no display to open a window on; add --no-display (with --record or --json) "
                           "or run inside a desktop session")

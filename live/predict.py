@@ -18,7 +18,7 @@ from live.annotate import annotate
 from live.classifier import Classifier
 from live.config import ClassifyConfig
 from live.detections import Detections
-from live.reading import lines_of, numbers
+from live.reading import lines_of, numbers, reading_order
 from live.recognize import Recognizer
 from live.recorder import OutputError
 from live.sources import SourceError, read_image
@@ -28,8 +28,7 @@ def read_digits(recognizer: Recognizer, image_bgr: np.ndarray, min_confidence: f
     """The confident digits of one image, in reading order."""
     dets = recognizer(image_bgr).detections
     dets = dets.select(dets.confidences >= min_confidence)
-    order = [i for line in lines_of(dets.boxes_xywh) for i in line]
-    return dets.select(np.array(order, np.int64))
+    return dets.select(np.array(reading_order(dets.boxes_xywh), np.int64))
 
 
 def as_text(dets: Detections) -> str:
