@@ -97,6 +97,9 @@ class TrackConfig:
     max_centre_shift: float = 0.6
     # Frames a track survives without a detection: a missed frame or two must not reset labels.
     max_missed: int = 5
+    # Of those, frames it is still drawn (at its predicted place): enough to bridge a dropped
+    # detection without leaving a box behind when the digit has really gone.
+    max_coast: int = 2
     # Votes decay by this factor per frame, so a label changes within ~10 frames when the digit
     # under the box really changes, and never on one bad frame.
     vote_decay: float = 0.85

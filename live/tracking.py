@@ -99,7 +99,7 @@ class Tracker:
                 track.box = track.box + np.r_[track.velocity, 0, 0]
         self.tracks = [t for t in self.tracks if t.missed <= cfg.max_missed]
         shown = [t for t in self.tracks
-                 if (t.hits >= cfg.min_hits or self._frames < cfg.min_hits) and t.missed <= 2]
+                 if (t.hits >= cfg.min_hits or self._frames < cfg.min_hits) and t.missed <= cfg.max_coast]
         if not shown:
             return Detections.empty()
         labels, confs = zip(*(t.shown() for t in shown))
