@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import cv2
 import numpy as np
 import pytest
 
 from training.augment import DEFAULT_CONFIG, augment, augment_batch
-from training.contract import ink_to_patch
 from training.data import load_mnist
 
 
