@@ -286,10 +286,10 @@ def bench_soak(model_path: Path, frames: int) -> dict:
         samples: dict[int, float] = {}
         while process.poll() is None:
             time.sleep(2)
-            done = sum(1 for _ in open(jsonl)) if jsonl.exists() else 0
+            done = jsonl.read_bytes().count(b"\n") if jsonl.exists() else 0
             try:
-                rss_kb = next(int(line.split()[1]) for line in open(f"/proc/{process.pid}/status")
-                              if line.startswith("VmRSS"))
+                status = Path(f"/proc/{process.pid}/status").read_text()
+                rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
             except (FileNotFoundError, StopIteration, ProcessLookupError):
                 break
             samples[done // 1000 * 1000] = rss_kb / 1024
