@@ -122,12 +122,20 @@ def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) ->
                  & (w[a] >= 2 * w[None]) & (h[a] >= 2 * h[None]))
         held = ((x0[None] <= cx[a]) & (cx[a] <= x1[None]) & (y0[None] <= cy[a]) & (cy[a] <= y1[None])
                 & (w[None] >= 2 * w[a]) & (h[None] >= 2 * h[a]))
-        close = (~(holds | held)
-                 & (overlap_x >= cfg.merge_min_x_overlap * np.minimum(w[a], w[None]))
-                 & (gap_y <= cfg.merge_max_gap * taller)
-                 & ((union_h <= cfg.merge_max_growth * taller)
-                    | ((union_h <= cfg.merge_max_growth_close * taller) & (gap_y <= cfg.merge_close_gap * taller)))
-                 & (union_w <= 1.3 * wider))
+        stacked = (~(holds | held)
+                   & (overlap_x >= cfg.merge_min_x_overlap * np.minimum(w[a], w[None]))
+                   & (gap_y <= cfg.merge_max_gap * taller)
+                   & ((union_h <= cfg.merge_max_growth * taller)
+                      | ((union_h <= cfg.merge_max_growth_close * taller) & (gap_y <= cfg.merge_close_gap * taller)))
+                   & (union_w <= 1.3 * wider))
+        # A 5's top bar drawn apart from its body sits at or just above the body's top, to the
+        # right, barely overlapping it in x: a flat piece starting in the anchor's right half
+        # and at most a small gap past its right edge.
+        bar = ((w[None] >= cfg.bar_min_aspect * h[None]) & (h[None] <= cfg.bar_max_height * h[a])
+               & (y0[None] <= y0[a] + cfg.bar_max_drop * h[a]) & (gap_y <= cfg.bar_max_gap * h[a])
+               & (x0[None] >= x0[a] + 0.5 * w[a]) & (x0[None] <= x1[a] + cfg.bar_max_gap * h[a])
+               & (x1[None] > x1[a]) & (union_w <= cfg.bar_max_union_aspect * h[a]))
+        close = stacked | bar
         for r, j in zip(*np.nonzero(close)):
             i = rows[r]
             if i != j:
@@ -243,7 +251,7 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
     fills = ink_areas / np.maximum(gw * gh, 1)
     plausible = np.flatnonzero(np.logical_or.reduceat(anchors[order], starts)  # specks alone are too small
                                & (gh >= min_h) & (gh <= max_h) & (gw <= cfg.max_aspect * gh)
-                               & (fills >= cfg.min_fill) & (fills <= cfg.max_fill))
+                               & (fills >= cfg.min_fill) & ((fills <= cfg.max_fill) | (gw <= cfg.narrow_fill_aspect * gh)))
     candidates: list[tuple[int, Candidate]] = []
     for g in plausible:
         ids = keep[order[starts[g]:ends[g]]] + 1
@@ -275,8 +283,12 @@ def _trim_tails(ink: np.ndarray, box: tuple[int, int, int, int], hairline: int
         run = int(np.argmin(thin[columns])) if not thin[columns].all() else len(columns)
         if run < 0.4 * h:
             return 0
-        rise = np.ptp(centre[columns[:run]])
-        return run if rise <= 0.3 * run + 2 else 0
+        level = centre[columns[:run]]
+        # A run along the top row is a 5's or a 7's bar in a fine pen: digits sit on rulings
+        # or are crossed by them, they do not hang from them.
+        if level.mean() < 0.2 * h:
+            return 0
+        return run if np.ptp(level) <= 0.3 * run + 2 else 0
 
     left, right = tail(np.arange(w)), tail(np.arange(w)[::-1])
     if left == 0 and right == 0 or left + right >= w:

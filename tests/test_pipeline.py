@@ -94,6 +94,33 @@ def test_a_digit_in_two_strokes_stays_one_candidate(sample_digits):
     assert len(segment(frame).candidates) == 1
 
 
+def _drawn_five(bar_dx: int, bar_dy: int) -> np.ndarray:
+    """A fine-pen 5 whose top bar is drawn apart: shifted right by bar_dx and up by bar_dy."""
+    ink = np.zeros((140, 140), np.uint8)
+    cv2.line(ink, (30, 20), (26, 60), 255, 4)  # the upright
+    cv2.ellipse(ink, (48, 85), (30, 28), 0, -150, 140, 255, 4)  # the belly
+    cv2.line(ink, (70 + bar_dx, 20 - bar_dy), (110 + bar_dx, 18 - bar_dy), 255, 4)  # the bar
+    return ink.astype(np.float32) / 255.0
+
+
+def test_a_five_with_its_bar_drawn_apart_stays_one_candidate():
+    for dx, dy in ((4, 0), (4, 6)):
+        frame = _paper_with(_drawn_five(dx, dy))
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        assert cv2.connectedComponents((gray < 128).astype(np.uint8))[0] - 1 == 2, "bar and body apart"
+        candidates = segment(frame).candidates
+        assert len(candidates) == 1, (dx, dy)
+        x, y, w, h = candidates[0].box_xywh  # the paper puts the drawing at (150, 120)
+        assert x + w >= 150 + 110 + dx and y <= 120 + 18 - dy, (dx, dy)  # the bar belongs to it
+
+
+def test_a_marker_one_that_fills_its_box_is_a_candidate():
+    ink = np.zeros((100, 16), np.float32)
+    ink[:, 2:14] = 1.0  # a bold upright stroke: its box is nearly all ink
+    candidates = segment(_paper_with(ink)).candidates
+    assert len(candidates) == 1 and candidates[0].box_xywh[3] >= 95
+
+
 def test_touching_digits_are_split_and_read(recognizer, sample_digits):
     two, eight = _digit_of(sample_digits, 2, index=1), _digit_of(sample_digits, 8, index=2)
     frame = _paper_with(two, eight, gap=-6)  # overlapping a little: one connected blob
@@ -213,7 +240,7 @@ def test_unsure_digits_inside_words_are_dropped():
     assert _outside_words([1, 2, 3], [], items, confs, 0.95) == [1, 2, 3]
 
 
-def test_a_stub_of_ruling_is_trimmed_from_a_digit_but_a_slanted_one_is_kept():
+def test_a_stub_of_ruling_is_trimmed_from_a_digit_but_a_slanted_one_and_a_bar_are_kept():
     from live.segment import _trim_tails
 
     digit = np.zeros((40, 70), np.uint8)
@@ -221,6 +248,11 @@ def test_a_stub_of_ruling_is_trimmed_from_a_digit_but_a_slanted_one_is_kept():
     cv2.line(digit, (0, 36), (44, 38), 255, 1)  # the ruling it sits on, running off to the left
     ink, box = _trim_tails(digit, (100, 200, 70, 40), hairline=4)
     assert box[0] >= 100 + 40 and ink.shape[1] <= 28  # the 0 alone: 2 x 10 px radius + pen
+    five = np.zeros((40, 50), np.uint8)
+    cv2.line(five, (4, 2), (4, 18), 255, 3)
+    cv2.ellipse(five, (14, 28), (10, 10), 0, -150, 140, 255, 3)
+    cv2.line(five, (4, 2), (49, 2), 255, 1)  # a fine-pen bar running on past the belly
+    assert _trim_tails(five, (0, 0, 50, 40), hairline=4)[1] == (0, 0, 50, 40)
     one = np.zeros((40, 12), np.uint8)
     cv2.line(one, (10, 0), (1, 39), 255, 2)  # a thin, slanted 1
     assert _trim_tails(one, (0, 0, 12, 40), hairline=4)[1] == (0, 0, 12, 40)
