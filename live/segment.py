@@ -33,7 +33,7 @@ class Candidate:
 class Segmentation:
     candidates: list[Candidate]
     mask: np.ndarray  # the cleaned threshold mask at working resolution, for the debug view
-    angle: float = 0.0  # tilt of the text lines (radians); beyond the config's limit, mask is upright
+    angle: float = 0.0  # the text lines' tilt (radians) the frame was turned upright by, else 0
 
 
 def _odd(n: float) -> int:
@@ -215,8 +215,13 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segm
         size = tuple(int(v) for v in np.ceil(corners.max(0) - corners.min(0)))
         # Replicating the edge keeps the new border from becoming a frame of "ink".
         upright = cv2.warpAffine(gray, turn, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        candidates, mask = _segment_gray(upright, short, cfg)
-        to_frame = to_frame @ np.vstack([cv2.invertAffineTransform(turn), [0, 0, 1]])
+        turned, turned_mask = _segment_gray(upright, short, cfg)
+        # A few sparse digits can fake a tilt; a turn that loses candidates was not a real one.
+        if len(turned) >= len(candidates):
+            candidates, mask = turned, turned_mask
+            to_frame = to_frame @ np.vstack([cv2.invertAffineTransform(turn), [0, 0, 1]])
+        else:
+            angle = 0.0
     return Segmentation([_to_frame(c, to_frame) for c in candidates], mask, float(angle))
 
 
