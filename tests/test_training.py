@@ -50,6 +50,16 @@ def test_evaluate_writes_small_pictures(trained, capsys):
         assert picture.is_file() and 0 < picture.stat().st_size < 300_000
 
 
+def test_fine_tuning_starts_from_the_model_and_adds_scene_patches(trained, tmp_path):
+    start, start_metadata = trained
+    out = tmp_path / "tuned.keras"
+    metadata = run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=start, scene_frames=40, verbose=0))
+    assert metadata["fine_tuned_from"]["test_accuracy"] == start_metadata["test_accuracy"]
+    assert metadata["scene_patches"]["digits"] > 100 and metadata["scene_patches"]["not_digits"] > 0
+    # A low-rate epoch from a model that already reads digits keeps reading them.
+    assert metadata["test_accuracy"] > 0.8 and load_model(out).output_shape == (None, NUM_CLASSES)
+
+
 def test_evaluate_missing_model(tmp_path, capsys):
     assert evaluate.main(["--model", str(tmp_path / "absent.keras")]) == 1
     assert "does not exist" in capsys.readouterr().err
@@ -72,6 +82,9 @@ def test_temperature_fit_recovers_a_known_temperature():
         (["--out", "/proc/no/model.keras"], "--out"),
         (["--out", "{tmp}/folder.keras"], "is a directory"),
         (["--out", "{tmp}/model.h5"], "must end in .keras"),
+        (["--init", "{tmp}/absent.keras"], "does not exist"),
+        (["--init", "{tmp}/folder.keras"], "does not exist"),
+        (["--arch", "mlp", "--init", "{tmp}/absent.keras"], "fine-tunes the cnn"),
     ],
 )
 def test_cli_errors_are_one_line(tmp_path, args, message):

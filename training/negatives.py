@@ -165,8 +165,9 @@ def _blob(rng: np.random.Generator, size: int) -> np.ndarray:
 
 def _line(rng: np.random.Generator, size: int) -> np.ndarray:
     canvas = _canvas(size)
-    # Within 45 degrees of horizontal: steeper lines are how people write a 1.
-    angle = rng.uniform(-np.pi / 4, np.pi / 4)
+    # Within 35 degrees of horizontal: a 1 slanted like "/" leans about 45 degrees, and steeper
+    # lines are how people write a 1 (slanted 1s were rejected when lines reached 45).
+    angle = np.deg2rad(rng.uniform(-35, 35))
     c, r = size / 2, 0.45 * size
     d = np.array([np.cos(angle), np.sin(angle)]) * r
     thickness = max(1, int(size * rng.uniform(0.03, 0.2)))

@@ -1,11 +1,15 @@
 """Train the digit model and write it, with its model.json, where the live side will load it.
 
-    python -m training.train                 # the shipped CNN: 10 digits + "not a digit"
+    python -m training.train                 # the CNN: 10 digits + "not a digit"
+    python -m training.train --init models_saved/model.keras   # then fine-tune it on camera scenes
     python -m training.train --arch mlp      # the original baseline on plain MNIST
 
 The CNN sees camera-augmented MNIST plus generated non-digits, freshly augmented every epoch;
 the softmax temperature that the live side uses for calibrated confidence is fitted on the
-held-out validation split with the same augmentation and negatives.
+held-out validation split with the same augmentation and negatives. `--init` starts from a
+trained model and fine-tunes it for a few epochs at a low rate with, besides that data, the
+patches the live segmenter cuts from rendered camera scenes of the training digits
+(`training.scenes`): the shipped model is the first command followed by the second.
 """
 from __future__ import annotations
 
@@ -23,8 +27,10 @@ import numpy as np
 from training.augment import augment
 from training.contract import CONTRACT, NUM_DIGITS, REJECT_LABEL, normalize
 from training.data import DataError, load_mnist
-from training.model import ARCHS, build_model, calibrate, history_path, metadata_path, predict_probabilities
+from training.model import (ARCHS, ModelError, build_model, calibrate, history_path, load_model, metadata_path,
+                            predict_probabilities, read_metadata)
 from training.negatives import make_negatives
+from training.scenes import scene_patches
 from training.runtime import import_keras
 
 # The last 5000 training digits are held out for validation and calibration, as keras-io does.
@@ -39,6 +45,12 @@ CLEAN_SHARE = 0.25
 # settle on the digit shapes themselves.
 FINAL_EPOCHS_LIGHT = 2
 LIGHT_STRENGTH = 0.5
+# Fine-tuning (--init): a few epochs from a tenth of the first run's rate, so the model adapts
+# to the scenes' patches without forgetting MNIST, with 8000 rendered scenes (~45k digit and
+# ~23k non-digit patches, about 3 minutes to render on two cores).
+FINE_TUNE_EPOCHS = 3
+FINE_TUNE_RATE = 1e-4
+FINE_TUNE_SCENE_FRAMES = 8000
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,8 @@ class TrainConfig:
     limit: int | None = None  # train on the first N digits only, for quick runs
     strength: float = 1.0
     verbose: int = 1
+    init: Path | None = None  # fine-tune this trained model instead of starting afresh
+    scene_frames: int | None = None  # None: FINE_TUNE_SCENE_FRAMES with init, else none
 
 
 DEFAULT_EPOCHS = {"cnn": 18, "mlp": 10}
@@ -67,36 +81,48 @@ def _make_sequence_class():
     class AugmentedMnist(keras.utils.PyDataset):
         """One epoch = every training digit once plus fresh negatives, re-augmented per epoch."""
 
-        def __init__(self, x, y, negatives, epochs, batch_size, strength, seed, **kwargs):
+        def __init__(self, x, y, negatives, epochs, batch_size, strength, seed, scenes=None, light_finish=True,
+                     **kwargs):
             super().__init__(**kwargs)
             self.x, self.y, self.negatives = x, y, negatives
             self.epochs, self.batch_size, self.strength, self.seed = epochs, batch_size, strength, seed
             self.negatives_per_epoch = int(round(len(x) * NEGATIVE_SHARE / (1 - NEGATIVE_SHARE)))
+            # Scene patches (images, labels) are camera patches already: every epoch, as they are.
+            self.scenes = scenes if scenes is not None else (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
+            self.light_finish = light_finish
             self.epoch = 0
             self._shuffle()
 
         def _shuffle(self):
             rng = np.random.default_rng([self.seed, self.epoch])
             picked = rng.choice(len(self.negatives), size=self.negatives_per_epoch, replace=False)
-            # An id >= len(x) stands for negative number (id - len(x)).
-            self.order = rng.permutation(np.concatenate([np.arange(len(self.x)), len(self.x) + picked]))
+            # Ids count digits, then negatives, then scene patches.
+            start_scenes = len(self.x) + len(self.negatives)
+            self.order = rng.permutation(np.concatenate([
+                np.arange(len(self.x)), len(self.x) + picked, start_scenes + np.arange(len(self.scenes[1]))]))
 
         def __len__(self):
             return int(np.ceil(len(self.order) / self.batch_size))
 
         def __getitem__(self, index):
             ids = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-            is_negative = ids >= len(self.x)
-            digit_ids = np.where(is_negative, 0, ids)
+            start_scenes = len(self.x) + len(self.negatives)
+            is_scene = ids >= start_scenes
+            is_negative = (ids >= len(self.x)) & ~is_scene
+            digit_ids = np.where(is_negative | is_scene, 0, ids)
             negative_ids = np.where(is_negative, ids - len(self.x), 0)
+            scene_ids = np.where(is_scene, ids - start_scenes, 0)
             images = np.where(is_negative[:, None, None], self.negatives[negative_ids], self.x[digit_ids])
             labels = np.where(is_negative, REJECT_LABEL, self.y[digit_ids])
             rng = np.random.default_rng([self.seed, self.epoch, index])
-            light = self.epoch >= self.epochs - FINAL_EPOCHS_LIGHT
+            light = self.light_finish and self.epoch >= self.epochs - FINAL_EPOCHS_LIGHT
             strength = self.strength * (LIGHT_STRENGTH if light else 1.0)
             augmented = augment(images, strength, rng)
             keep_clean = (rng.random(len(ids)) < CLEAN_SHARE) & ~is_negative
             images = np.where(keep_clean[:, None, None], images, augmented)
+            if is_scene.any():
+                images = np.where(is_scene[:, None, None], self.scenes[0][scene_ids], images)
+                labels = np.where(is_scene, self.scenes[1][scene_ids], labels)
             return normalize(images), labels.astype(np.int64)
 
         def on_epoch_end(self):
@@ -145,7 +171,13 @@ def run(config: TrainConfig) -> dict:
     if config.arch not in ARCHS:
         raise ValueError(f"unknown --arch {config.arch!r}; choose one of {', '.join(ARCHS)}")
     _check_out(config.out)
-    epochs = config.epochs or DEFAULT_EPOCHS[config.arch]
+    if config.init is not None and config.arch != "cnn":
+        raise ValueError("--init fine-tunes the cnn; the mlp baseline is always trained afresh")
+    if config.init is not None and not config.init.is_file():
+        raise ValueError(f"--init {config.init} does not exist; give a model trained by python -m training.train")
+    epochs = config.epochs or (FINE_TUNE_EPOCHS if config.init else DEFAULT_EPOCHS[config.arch])
+    scene_frames = config.scene_frames if config.scene_frames is not None else (
+        FINE_TUNE_SCENE_FRAMES if config.init else 0)
     batch_size = config.batch_size or DEFAULT_BATCH_SIZE[config.arch]
     started = time.perf_counter()
 
@@ -162,6 +194,10 @@ def run(config: TrainConfig) -> dict:
     x_val, y_val = x_train[-validation_size:], y_train[-validation_size:]
 
     with_reject = config.arch == "cnn"
+    scenes = None
+    if with_reject and scene_frames:
+        # Rendered in spawned workers from the fitting digits only (no validation or test digit).
+        scenes = scene_patches(x_fit, y_fit, scene_frames, seed=config.seed)
     if with_reject:
         rng = np.random.default_rng(config.seed)
         per_epoch = int(round(len(x_fit) * NEGATIVE_SHARE / (1 - NEGATIVE_SHARE)))
@@ -174,6 +210,7 @@ def run(config: TrainConfig) -> dict:
         test_negatives = make_negatives(2000, x_test, rng)
         train_data = _make_sequence_class()(
             x_fit, y_fit, negatives_fit, epochs, batch_size, config.strength, config.seed,
+            scenes=scenes, light_finish=config.init is None,
             workers=1, use_multiprocessing=False, max_queue_size=16,
         )
         fit_inputs = {"x": train_data}
@@ -190,12 +227,20 @@ def run(config: TrainConfig) -> dict:
         raise ValueError(f"unknown --distribute {config.distribute!r}; the only choice is 'mirrored'")
     with strategy.scope():
         model = build_model(config.arch)
+        if config.init is not None:
+            start = load_model(config.init)
+            if start.output_shape != model.output_shape or start.count_params() != model.count_params():
+                raise ValueError(f"--init {config.init} is not a {config.arch} model of this project; "
+                                 f"train one with python -m training.train")
+            model.set_weights(start.get_weights())
     if config.verbose:
         model.summary()
 
     if with_reject:
-        # Cosine decay from Adam's default rate: fast early progress, a fine finish.
-        schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=epochs * len(train_data), alpha=0.02)
+        # Cosine decay from Adam's default rate: fast early progress, a fine finish. Fine-tuning
+        # starts ten times lower, so the model keeps what it knows.
+        rate = FINE_TUNE_RATE if config.init else 1e-3
+        schedule = keras.optimizers.schedules.CosineDecay(rate, decay_steps=epochs * len(train_data), alpha=0.02)
         model.optimizer.learning_rate = schedule
     history = model.fit(
         **fit_inputs,
@@ -230,6 +275,14 @@ def run(config: TrainConfig) -> dict:
     if with_reject:
         rejected = predict_probabilities(model, test_negatives).argmax(axis=1) == REJECT_LABEL
         metadata["reject_accuracy_on_test_negatives"] = float(np.mean(rejected))
+    if scenes is not None:
+        metadata["scene_frames"] = scene_frames
+        metadata["scene_patches"] = {"digits": int(np.sum(scenes[1] != REJECT_LABEL)),
+                                     "not_digits": int(np.sum(scenes[1] == REJECT_LABEL))}
+    if config.init is not None:
+        start_meta = read_metadata(config.init)
+        metadata["fine_tuned_from"] = {key: start_meta.get(key) for key in
+                                       ("epochs", "test_accuracy", "training_seconds", "date")}
 
     # The optimizer state would triple the file and the live side never trains: save an
     # uncompiled copy with the same weights.
@@ -253,20 +306,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--distribute", choices=["mirrored"], help="train under tf.distribute.MirroredStrategy")
     parser.add_argument("--limit", type=int, help="use only the first N training digits (quick runs)")
     parser.add_argument("--strength", type=float, default=1.0, help="augmentation strength, 0 (none) to 1")
+    parser.add_argument("--init", type=Path, help="fine-tune this trained cnn (default 3 epochs, camera scenes)")
+    parser.add_argument("--scene-frames", type=int,
+                        help=f"rendered camera scenes to cut training patches from (default {FINE_TUNE_SCENE_FRAMES} "
+                             f"with --init, else 0)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if any(value is not None and value < 1 for value in (args.epochs, args.batch_size)) or (
         args.limit is not None and args.limit < 60
-    ):
-        parser.error("--epochs and --batch-size must be at least 1, --limit at least 60")
+    ) or (args.scene_frames is not None and args.scene_frames < 0):
+        parser.error("--epochs and --batch-size must be at least 1, --limit at least 60, --scene-frames at least 0")
     config = TrainConfig(
         arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
         data=args.data, distribute=args.distribute, limit=args.limit, strength=args.strength,
-        verbose=0 if args.quiet else 1,
+        verbose=0 if args.quiet else 1, init=args.init, scene_frames=args.scene_frames,
     )
     try:
         metadata = run(config)
-    except (DataError, OSError, ValueError) as error:
+    except (DataError, ModelError, OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -1,0 +1,27 @@
+"""Scene patches: the live segmenter's cut-outs of rendered scenes, labelled by the true boxes."""
+from __future__ import annotations
+
+import numpy as np
+
+from live.synth import load_sample_digits
+from training.contract import IMAGE_SIZE, REJECT_LABEL
+from training.scenes import _iou, scene_patches
+
+
+def test_scene_patches_are_labelled_patches_and_repeatable():
+    images, labels = load_sample_digits()
+    patches, classes = scene_patches(images, labels, frames=30, seed=3, workers=1)
+    assert patches.dtype == np.uint8 and patches.shape == (len(classes), IMAGE_SIZE, IMAGE_SIZE)
+    # ~7 digits a frame, most found; digit-free frames and letters give "not a digit" patches.
+    digits = classes != REJECT_LABEL
+    assert digits.sum() >= 100 and (~digits).sum() >= 5
+    assert set(np.unique(classes[digits])) <= set(range(10))
+    assert all(p.any() for p in patches)
+    again, again_classes = scene_patches(images, labels, frames=30, seed=3, workers=1)
+    assert np.array_equal(again, patches) and np.array_equal(again_classes, classes)
+
+
+def test_scene_labels_need_a_close_box_match():
+    truth = np.array([[0, 0, 10, 20]], np.float64)
+    boxes = np.array([[0, 0, 10, 20], [0, 0, 10, 10], [50, 50, 10, 10]], np.float64)
+    assert np.allclose(_iou(truth, boxes), [[1.0, 0.5, 0.0]])
