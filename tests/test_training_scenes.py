@@ -5,7 +5,7 @@ import numpy as np
 
 from live.synth import load_sample_digits
 from training.contract import IMAGE_SIZE, REJECT_LABEL
-from training.scenes import _iou, scene_patches
+from training.scenes import scene_patches
 
 
 def test_scene_patches_are_labelled_patches_and_repeatable():
@@ -20,8 +20,3 @@ def test_scene_patches_are_labelled_patches_and_repeatable():
     again, again_classes = scene_patches(images, labels, frames=30, seed=3, workers=1)
     assert np.array_equal(again, patches) and np.array_equal(again_classes, classes)
 
-
-def test_scene_labels_need_a_close_box_match():
-    truth = np.array([[0, 0, 10, 20]], np.float64)
-    boxes = np.array([[0, 0, 10, 20], [0, 0, 10, 10], [50, 50, 10, 10]], np.float64)
-    assert np.allclose(_iou(truth, boxes), [[1.0, 0.5, 0.0]])

@@ -29,16 +29,6 @@ DIGIT_FREE_SHARE = 0.2
 CHUNK_FRAMES = 250
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU between every box of a (N, 4) and b (M, 4), boxes as x, y, w, h."""
-    ax0, ay0, aw, ah = (a[:, None, k] for k in range(4))
-    bx0, by0, bw, bh = (b[None, :, k] for k in range(4))
-    iw = np.clip(np.minimum(ax0 + aw, bx0 + bw) - np.maximum(ax0, bx0), 0, None)
-    ih = np.clip(np.minimum(ay0 + ah, by0 + bh) - np.maximum(ay0, by0), 0, None)
-    inter = iw * ih
-    return inter / np.maximum(aw * ah + bw * bh - inter, 1)
-
-
 _DIGITS: tuple[np.ndarray, np.ndarray] | None = None
 
 
@@ -55,6 +45,7 @@ def _chunk(job: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
 
     from live.segment import segment
     from live.synth import render_scene
+    from live.tracking import iou_matrix
 
     cv2.setNumThreads(1)
     rng = np.random.default_rng(seed)
@@ -67,8 +58,7 @@ def _chunk(job: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         candidates = segment(frame).candidates
         if not candidates:
             continue
-        boxes = np.array([c.box_xywh for c in candidates], np.float64)
-        iou = _iou(truth.boxes_xywh.astype(np.float64), boxes)
+        iou = iou_matrix(truth.boxes_xywh, np.array([c.box_xywh for c in candidates]))
         for j, cand in enumerate(candidates):
             best = iou[:, j].max(initial=0.0)
             if best >= MATCH_IOU:
