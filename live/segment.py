@@ -256,7 +256,8 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
     fills = ink_areas / np.maximum(gw * gh, 1)
     plausible = np.flatnonzero(np.logical_or.reduceat(anchors[order], starts)  # specks alone are too small
                                & (gh >= min_h) & (gh <= max_h) & (gw <= cfg.max_aspect * gh)
-                               & (fills >= cfg.min_fill) & ((fills <= cfg.max_fill) | (gw <= cfg.narrow_fill_aspect * gh)))
+                               & (fills >= cfg.min_fill)
+                               & ((fills <= cfg.max_fill) | (gw <= cfg.narrow_fill_aspect * gh)))
     candidates: list[tuple[int, Candidate]] = []
     for g in plausible:
         ids = keep[order[starts[g]:ends[g]]] + 1

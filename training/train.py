@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from training.augment import augment
-from training.contract import CONTRACT, NUM_DIGITS, REJECT_LABEL, normalize
+from training.contract import CONTRACT, IMAGE_SIZE, NUM_DIGITS, REJECT_LABEL, normalize
 from training.data import DataError, load_mnist
 from training.model import (ARCHS, ModelError, build_model, calibrate, history_path, load_model, metadata_path,
                             predict_probabilities, read_metadata)
@@ -88,7 +88,10 @@ def _make_sequence_class():
             self.epochs, self.batch_size, self.strength, self.seed = epochs, batch_size, strength, seed
             self.negatives_per_epoch = int(round(len(x) * NEGATIVE_SHARE / (1 - NEGATIVE_SHARE)))
             # Scene patches (images, labels) are camera patches already: every epoch, as they are.
-            self.scenes = scenes if scenes is not None else (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
+            self.scenes = scenes if scenes is not None else (
+                np.zeros((0, IMAGE_SIZE, IMAGE_SIZE), np.uint8), np.zeros(0, np.int64))
+            # Ids count digits, then negatives, then scene patches.
+            self.scene_start = len(x) + len(negatives)
             self.light_finish = light_finish
             self.epoch = 0
             self._shuffle()
@@ -96,22 +99,20 @@ def _make_sequence_class():
         def _shuffle(self):
             rng = np.random.default_rng([self.seed, self.epoch])
             picked = rng.choice(len(self.negatives), size=self.negatives_per_epoch, replace=False)
-            # Ids count digits, then negatives, then scene patches.
-            start_scenes = len(self.x) + len(self.negatives)
             self.order = rng.permutation(np.concatenate([
-                np.arange(len(self.x)), len(self.x) + picked, start_scenes + np.arange(len(self.scenes[1]))]))
+                np.arange(len(self.x)), len(self.x) + picked, self.scene_start + np.arange(len(self.scenes[1]))]))
 
         def __len__(self):
             return int(np.ceil(len(self.order) / self.batch_size))
 
         def __getitem__(self, index):
-            ids = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-            start_scenes = len(self.x) + len(self.negatives)
-            is_scene = ids >= start_scenes
-            is_negative = (ids >= len(self.x)) & ~is_scene
-            digit_ids = np.where(is_negative | is_scene, 0, ids)
+            batch = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+            # Scene patches go in as they are; only digits and negatives are augmented.
+            scene_ids = batch[batch >= self.scene_start] - self.scene_start
+            ids = batch[batch < self.scene_start]
+            is_negative = ids >= len(self.x)
+            digit_ids = np.where(is_negative, 0, ids)
             negative_ids = np.where(is_negative, ids - len(self.x), 0)
-            scene_ids = np.where(is_scene, ids - start_scenes, 0)
             images = np.where(is_negative[:, None, None], self.negatives[negative_ids], self.x[digit_ids])
             labels = np.where(is_negative, REJECT_LABEL, self.y[digit_ids])
             rng = np.random.default_rng([self.seed, self.epoch, index])
@@ -120,9 +121,9 @@ def _make_sequence_class():
             augmented = augment(images, strength, rng)
             keep_clean = (rng.random(len(ids)) < CLEAN_SHARE) & ~is_negative
             images = np.where(keep_clean[:, None, None], images, augmented)
-            if is_scene.any():
-                images = np.where(is_scene[:, None, None], self.scenes[0][scene_ids], images)
-                labels = np.where(is_scene, self.scenes[1][scene_ids], labels)
+            if scene_ids.size:  # the order is shuffled already, so appending keeps batches mixed
+                images = np.concatenate([images, self.scenes[0][scene_ids]])
+                labels = np.concatenate([labels, self.scenes[1][scene_ids]])
             return normalize(images), labels.astype(np.int64)
 
         def on_epoch_end(self):
@@ -315,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     if any(value is not None and value < 1 for value in (args.epochs, args.batch_size)) or (
         args.limit is not None and args.limit < 60
     ) or (args.scene_frames is not None and args.scene_frames < 0):
-        parser.error("--epochs and --batch-size must be at least 1, --limit at least 60, --scene-frames at least 0")
+        parser.error("--epochs and --batch-size must be at least 1, --limit at least 60, "
+                     "--scene-frames at least 0")
     config = TrainConfig(
         arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
         data=args.data, distribute=args.distribute, limit=args.limit, strength=args.strength,
