@@ -60,6 +60,7 @@ class Recognizer:
         labels, confs, is_digit = best_digit(probs, self.classifier.has_reject)
         keep: list[int] = []
         rejected: list[int] = []  # candidates read as not a digit, letters among them
+        taken: list[tuple[int, list[int]]] = []  # (whole, pieces) of each split that won
         i = 0
         for cand in seg.candidates:
             whole = i
@@ -72,11 +73,18 @@ class Recognizer:
                 if score > best_score:
                     best, best_score = indices, score
             if best is not None:
-                keep.extend(best)
+                taken.append((whole, best))
             elif is_digit[whole]:
                 keep.append(whole)
             else:
                 rejected.append(whole)
+        for whole, pieces in taken:
+            # A bold n is a 1 and a 7 joined at the top; beside the rejected letters of its word
+            # it stays one candidate. Touching digits of a number stand beside digits.
+            if _in_word(items[whole].box_xywh, items, rejected):
+                (keep if is_digit[whole] else rejected).append(whole)
+            else:
+                keep.extend(pieces)
         keep = _outside_words(keep, rejected, items, confs, self.segment_cfg.word_min_confidence)
         keep_arr = np.array(keep, np.int64)
         detections = Detections.untracked([items[k].box_xywh for k in keep], labels[keep_arr], confs[keep_arr])
@@ -85,25 +93,24 @@ class Recognizer:
 
 def _outside_words(keep: list[int], rejected: list[int], items: list[Candidate], confs: np.ndarray,
                    min_confidence: float) -> list[int]:
-    """Drop unsure digits that stand in a word: beside a rejected candidate of like height on
-    their line. A printed y reads as a 4 and an a as a 2, but in "day" their neighbours are
-    letters the model rejects; the digits of a number stand beside digits."""
-    if not rejected or not keep:
-        return keep
+    """Drop unsure digits that stand in a word (see `_in_word`). A printed y reads as a 4 and an a
+    as a 2, but in "day" their neighbours are letters the model rejects; the digits of a number
+    stand beside digits."""
+    return [k for k in keep if confs[k] >= min_confidence or not _in_word(items[k].box_xywh, items, rejected)]
+
+
+def _in_word(box: tuple[int, int, int, int], items: list[Candidate], rejected: list[int]) -> bool:
+    """Whether a rejected candidate of like height stands beside `box` on its line, within half
+    its height."""
+    if not rejected:
+        return False
+    x, y, w, h = box
     others = np.array([items[r].box_xywh for r in rejected], np.float64)
-    kept = []
-    for k in keep:
-        x, y, w, h = items[k].box_xywh
-        if confs[k] >= min_confidence:
-            kept.append(k)
-            continue
-        overlap_y = np.minimum(y + h, others[:, 1] + others[:, 3]) - np.maximum(y, others[:, 1])
-        gap_x = np.maximum(others[:, 0] - (x + w), x - (others[:, 0] + others[:, 2]))
-        ratio = others[:, 3] / h
-        in_word = (overlap_y >= 0.5 * np.minimum(h, others[:, 3])) & (gap_x <= 0.5 * h) & (ratio >= 0.5) & (ratio <= 2.0)
-        if not in_word.any():
-            kept.append(k)
-    return kept
+    overlap_y = np.minimum(y + h, others[:, 1] + others[:, 3]) - np.maximum(y, others[:, 1])
+    gap_x = np.maximum(others[:, 0] - (x + w), x - (others[:, 0] + others[:, 2]))
+    ratio = others[:, 3] / h
+    return bool(((overlap_y >= 0.5 * np.minimum(h, others[:, 3])) & (gap_x <= 0.5 * h)
+                 & (ratio >= 0.5) & (ratio <= 2.0)).any())
 
 
 def _split_score(pieces: list[int], labels: np.ndarray, confs: np.ndarray, is_digit: np.ndarray,

@@ -256,3 +256,40 @@ def test_a_stub_of_ruling_is_trimmed_from_a_digit_but_a_slanted_one_and_a_bar_ar
     one = np.zeros((40, 12), np.uint8)
     cv2.line(one, (10, 0), (1, 39), 255, 2)  # a thin, slanted 1
     assert _trim_tails(one, (0, 0, 12, 40), hairline=4)[1] == (0, 0, 12, 40)
+
+
+class _ScriptedClassifier:
+    """Reads each patch as the class scripted for it, in batch order: the whole-or-split logic
+    is tested apart from what a trained model makes of the drawings."""
+
+    has_reject = True
+
+    def __init__(self, classes: list[int]) -> None:
+        self.classes = classes
+
+    def probabilities(self, patches: np.ndarray) -> np.ndarray:
+        assert len(patches) == len(self.classes)
+        probs = np.full((len(patches), 11), 0.001, np.float32)
+        probs[np.arange(len(patches)), self.classes] = 0.99
+        return probs
+
+
+def test_a_split_beside_letters_is_not_taken():
+    """A bold n is a 1 and a 7 joined at the top: alone it may be a touching "17", beside the
+    rejected letters of its word it is a letter."""
+    from live.recognize import Recognizer, _Prepared
+    from live.segment import Candidate, Segmentation
+
+    ink = np.zeros((40, 44), np.uint8)
+    stem, hump = Candidate((100, 50, 20, 40), ink[:, :20]), Candidate((124, 50, 20, 40), ink[:, 24:])
+    n = Candidate((100, 50, 44, 40), ink, splits=((stem, hump),))
+    h = Candidate((150, 40, 30, 50), ink[:, :30])
+    reject = 10
+    for neighbours, classes, expected in (([], [reject, 1, 7], [1, 7]),
+                                          ([h], [reject, 1, 7, reject], [])):
+        candidates = [n, *neighbours]
+        items = [n, stem, hump, *neighbours]
+        prepared = _Prepared(Segmentation(candidates, np.zeros((4, 4), np.uint8)), items, make_patches([c.ink for c in items]))
+        detections = Recognizer(_ScriptedClassifier(classes)).read(prepared).detections
+        assert detections.labels.tolist() == expected, neighbours
+
