@@ -41,11 +41,19 @@ def _odd(n: float) -> int:
     return n if n % 2 else n + 1
 
 
+_GROW = np.ones((3, 3), np.uint8)
+
+
 def threshold(gray: np.ndarray, cfg: SegmentConfig) -> np.ndarray:
-    """Ink mask (255 = ink): darker than the local mean by `threshold_offset`."""
+    """Ink mask (255 = ink): darker than the local mean by `threshold_offset`, plus the pixels
+    darker by `weak_offset` within `weak_reach` px of those (a stroke's faint rim and joins)."""
     block = _odd(cfg.block_frac * min(gray.shape))
-    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block,
+    sure = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block,
                                  cfg.threshold_offset)
+    if cfg.weak_reach <= 0 or cfg.weak_offset >= cfg.threshold_offset:
+        return sure
+    weak = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, cfg.weak_offset)
+    return cv2.bitwise_or(sure, cv2.bitwise_and(weak, cv2.dilate(sure, _GROW, iterations=cfg.weak_reach)))
 
 
 def erase_rulings(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, min_h: float, hairline: int,

@@ -293,3 +293,19 @@ def test_a_split_beside_letters_is_not_taken():
         detections = Recognizer(_ScriptedClassifier(classes)).read(prepared).detections
         assert detections.labels.tolist() == expected, neighbours
 
+
+def test_threshold_keeps_a_strokes_faint_rim_but_not_faint_marks_alone():
+    from dataclasses import replace
+
+    from live.config import SegmentConfig
+    from live.segment import threshold
+
+    gray = np.full((200, 300), 200, np.uint8)
+    gray[20:180, 50:52] = 100  # a sure stroke
+    gray[20:180, 52:55] = 180  # its faint rim, three columns wide
+    gray[20:180, 200:203] = 180  # the same faintness on its own: paper grain, a shadow's edge
+    cfg = replace(SegmentConfig(), block_frac=0.2, threshold_offset=40, weak_offset=5, weak_reach=2)
+    mask = threshold(gray, cfg)
+    assert mask[100, 50:52].all() and mask[100, 52:54].all(), "the rim within reach is ink"
+    assert not mask[100, 54] and not mask[100, 200:203].any(), "beyond reach and alone, it is not"
+    assert not threshold(gray, replace(cfg, weak_reach=0))[100, 52], "without hysteresis only sure ink"
