@@ -22,11 +22,10 @@ class SegmentConfig:
     # Ink must be this many grey levels darker than its window's mean; lower catches pencil but
     # also paper grain and JPEG ringing.
     threshold_offset: float = 12.0
-    # Hysteresis: pixels only `weak_offset` darker than their window's mean count as ink when
-    # they lie within `weak_reach` px of sure ink. That keeps the faint, blurred rim and thin
-    # joins of a stroke (pencil breaking into specks, a 0 losing its light side) without letting
-    # paper grain in on its own. Scenes read right: 96.2 -> 96.5 %; weak 6 grows strokes into
-    # each other (95.5 %), 10 gains little.
+    # Hysteresis: a candidate's ink also takes the pixels only `weak_offset` darker than their
+    # window's mean within `weak_reach` px of it: the faint, blurred rim of its strokes and the
+    # skips of a faint pen, which the patch needs (a 0 losing its light side reads as 1). Grown
+    # per candidate, since grown rulings and paper edges would join the digits on them.
     weak_offset: float = 8.0
     weak_reach: int = 2
     # Digit height limits relative to the frame's shorter side: from 13 px at 720p up to a photo
@@ -97,6 +96,10 @@ class SegmentConfig:
     # The ring around a digit is paper: its spread (median absolute deviation, grey levels) stays
     # low. Wood, fabric and leather rings are busy.
     max_ring_mad: float = 14.0
+    # ... and alike on all four sides: medians of the strips left, right, above and below the box
+    # differ by at most this many grey levels. A candidate on the paper's edge has the desk on
+    # one side. Digits in the scenes reach 26 (a shadow's edge across them); edge pieces 32-62.
+    max_side_step: float = 30.0
     # Hard cap on candidates per frame so a noisy frame costs bounded time (largest kept); a
     # dense sheet holds 60-70 digits.
     max_candidates: int = 80

@@ -44,16 +44,28 @@ def _odd(n: float) -> int:
 _GROW = np.ones((3, 3), np.uint8)
 
 
-def threshold(gray: np.ndarray, cfg: SegmentConfig) -> np.ndarray:
-    """Ink mask (255 = ink): darker than the local mean by `threshold_offset`, plus the pixels
-    darker by `weak_offset` within `weak_reach` px of those (a stroke's faint rim and joins)."""
+def threshold(gray: np.ndarray, cfg: SegmentConfig, offset: float | None = None) -> np.ndarray:
+    """Ink mask (255 = ink): darker than the local mean by `offset` (default `threshold_offset`)."""
     block = _odd(cfg.block_frac * min(gray.shape))
-    sure = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block,
-                                 cfg.threshold_offset)
-    if cfg.weak_reach <= 0 or cfg.weak_offset >= cfg.threshold_offset:
-        return sure
-    weak = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, cfg.weak_offset)
-    return cv2.bitwise_or(sure, cv2.bitwise_and(weak, cv2.dilate(sure, _GROW, iterations=cfg.weak_reach)))
+    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block,
+                                 cfg.threshold_offset if offset is None else offset)
+
+
+def _grow_ink(ink: np.ndarray, box: tuple[int, int, int, int], weak: np.ndarray, reach: int
+              ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A candidate's ink plus the faint ink (`weak` mask) within `reach` px of it: the blurred rim
+    of its strokes and the skips of a faint pen. Grown per candidate, after rulings are erased and
+    pieces grouped, so that faint rims never join a digit to a ruling or the paper's edge."""
+    x0, y0, w, h = box
+    height, width = weak.shape
+    px0, py0 = max(0, x0 - reach), max(0, y0 - reach)
+    px1, py1 = min(width, x0 + w + reach), min(height, y0 + h + reach)
+    padded = np.zeros((py1 - py0, px1 - px0), np.uint8)
+    padded[y0 - py0:y0 - py0 + h, x0 - px0:x0 - px0 + w] = ink
+    grown = cv2.bitwise_or(padded, cv2.bitwise_and(weak[py0:py1, px0:px1], cv2.dilate(padded, _GROW, iterations=reach)))
+    rows, cols = np.flatnonzero(grown.any(axis=1)), np.flatnonzero(grown.any(axis=0))
+    grown = grown[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    return grown, (px0 + int(cols[0]), py0 + int(rows[0]), grown.shape[1], grown.shape[0])
 
 
 def erase_rulings(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, min_h: float, hairline: int,
@@ -267,6 +279,7 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
                                & (fills >= cfg.min_fill)
                                & ((fills <= cfg.max_fill) | (gw <= cfg.narrow_fill_aspect * gh)))
     candidates: list[tuple[int, Candidate]] = []
+    grow, weak = cfg.weak_reach > 0 and cfg.weak_offset < cfg.threshold_offset, None
     for g in plausible:
         ids = keep[order[starts[g]:ends[g]]] + 1
         x0, y0, x1, y1, w, h = (int(v[g]) for v in (gx0, gy0, gx1, gy1, gw, gh))
@@ -276,6 +289,10 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
         ink, (x0, y0, w, h) = _trim_tails(ink, (x0, y0, w, h), hairline)
         if h < min_h:
             continue
+        if grow:
+            if weak is None:
+                weak = threshold(gray, cfg, cfg.weak_offset)
+            ink, (x0, y0, w, h) = _grow_ink(ink, (x0, y0, w, h), weak, cfg.weak_reach)
         splits = _splits(ink, x0, y0) if w > cfg.split_aspect * h else ()
         candidates.append((int(ink_areas[g]), Candidate((x0, y0, w, h), ink, splits)))
     candidates.sort(key=lambda item: -item[0])
@@ -342,4 +359,13 @@ def _ink_on_paper(gray: np.ndarray, labels: np.ndarray, ids: np.ndarray, box: tu
     paper = _median(ring)
     contrast = paper - _median(ink)
     spread = _median(np.abs(ring.astype(np.float32) - paper))
-    return contrast >= cfg.min_contrast and spread <= max(cfg.max_ring_mad, 0.15 * contrast)
+    if contrast < cfg.min_contrast or spread > max(cfg.max_ring_mad, 0.15 * contrast):
+        return False
+    # Paper on every side: the strips left, right, above and below the box are alike. Along the
+    # paper's edge one side is the desk or wall, and the edge's dark rim is the "ink".
+    sides = []
+    for sx0, sy0, sx1, sy1 in ((rx0, y0, x0, y1), (x1, y0, rx1, y1), (x0, ry0, x1, y0), (x0, y1, x1, ry1)):
+        strip = gray[sy0:sy1:step, sx0:sx1:step][labels[sy0:sy1:step, sx0:sx1:step] == 0]
+        if strip.size >= 4:
+            sides.append(_median(strip))
+    return len(sides) < 2 or max(sides) - min(sides) <= cfg.max_side_step

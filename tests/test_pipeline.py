@@ -294,18 +294,32 @@ def test_a_split_beside_letters_is_not_taken():
         assert detections.labels.tolist() == expected, neighbours
 
 
-def test_threshold_keeps_a_strokes_faint_rim_but_not_faint_marks_alone():
+def test_a_candidates_ink_takes_its_strokes_faint_rim_but_faint_marks_alone_are_not_ink():
     from dataclasses import replace
 
     from live.config import SegmentConfig
-    from live.segment import threshold
 
-    gray = np.full((200, 300), 200, np.uint8)
-    gray[20:180, 50:52] = 100  # a sure stroke
-    gray[20:180, 52:55] = 180  # its faint rim, three columns wide
-    gray[20:180, 200:203] = 180  # the same faintness on its own: paper grain, a shadow's edge
-    cfg = replace(SegmentConfig(), block_frac=0.2, threshold_offset=40, weak_offset=5, weak_reach=2)
-    mask = threshold(gray, cfg)
-    assert mask[100, 50:52].all() and mask[100, 52:54].all(), "the rim within reach is ink"
-    assert not mask[100, 54] and not mask[100, 200:203].any(), "beyond reach and alone, it is not"
-    assert not threshold(gray, replace(cfg, weak_reach=0))[100, 52], "without hysteresis only sure ink"
+    gray = np.full((300, 400), 200, np.uint8)
+    gray[100:180, 100:104] = 90  # a sure stroke: a 1
+    gray[100:180, 104:108] = 180  # its faint rim, four columns wide
+    gray[100:180, 300:304] = 180  # the same faintness on its own: a shadow's edge, paper grain
+    cfg = replace(SegmentConfig(), block_frac=0.15, threshold_offset=40, weak_offset=5, weak_reach=2)
+    candidates = segment(gray, cfg).candidates
+    assert len(candidates) == 1, "the faint mark alone is no candidate"
+    x, y, w, h = candidates[0].box_xywh
+    assert (x, y, h) == (100, 100, 80) and w == 4 + 2, "the rim within reach is ink, beyond it is not"
+    assert segment(gray, replace(cfg, weak_reach=0)).candidates[0].box_xywh[2] == 4, "only sure ink without it"
+
+
+def test_a_candidate_on_the_papers_edge_is_dropped():
+    """Where the paper meets a darker desk, the threshold marks the desk's rim along the edge as
+    ink; beside a letter at the edge it makes a digit-like stroke. Ink on paper has paper all round."""
+    gray = np.full((400, 600), 215, np.float32)
+    gray[:, 320:] = 180  # the desk, right of the paper's edge
+    gray += np.random.default_rng(0).normal(0, 6, gray.shape)  # camera noise breaks up the rim
+    cv2.line(gray, (200, 150), (200, 230), 20, 5)  # a 1 on the paper
+    cv2.line(gray, (320, 150), (320, 230), 20, 5)  # the same stroke on the paper's edge
+    xs = [c.box_xywh[0] for c in segment(np.clip(gray, 0, 255).astype(np.uint8)).candidates]
+    assert any(abs(x - 198) <= 3 for x in xs), xs
+    assert not any(abs(x - 318) <= 6 for x in xs), xs
+
