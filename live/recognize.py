@@ -58,6 +58,7 @@ class Recognizer:
         seg, items, patches = prepared.segmentation, prepared.items, prepared.patches
         probs = self.classifier.probabilities(patches)
         labels, confs, is_digit = best_digit(probs, self.classifier.has_reject)
+        cfg = self.segment_cfg
         keep: list[int] = []
         rejected: list[int] = []  # candidates read as not a digit, letters among them
         taken: list[tuple[int, list[int]]] = []  # (whole, pieces) of each split that won
@@ -69,7 +70,8 @@ class Recognizer:
             for pieces in cand.splits:
                 indices = list(range(i, i + len(pieces)))
                 i += len(pieces)
-                score = _split_score(indices, labels, confs, is_digit, self.segment_cfg.split_min_confidence)
+                score = _split_score(indices, labels, confs, is_digit, cfg.split_min_confidence,
+                                     cfg.split_one_min_confidence)
                 if score > best_score:
                     best, best_score = indices, score
             if best is not None:
@@ -85,7 +87,7 @@ class Recognizer:
                 (keep if is_digit[whole] else rejected).append(whole)
             else:
                 keep.extend(pieces)
-        keep = _outside_words(keep, rejected, items, confs, self.segment_cfg.word_min_confidence)
+        keep = _outside_words(keep, rejected, items, confs, cfg.word_min_confidence)
         keep_arr = np.array(keep, np.int64)
         detections = Detections.untracked([items[k].box_xywh for k in keep], labels[keep_arr], confs[keep_arr])
         return Recognition(detections, seg.mask, patches[keep_arr])
@@ -114,14 +116,15 @@ def _in_word(box: tuple[int, int, int, int], items: list[Candidate], rejected: l
 
 
 def _split_score(pieces: list[int], labels: np.ndarray, confs: np.ndarray, is_digit: np.ndarray,
-                 min_confidence: float) -> float:
+                 min_confidence: float, one_min_confidence: float) -> float:
     """How surely a split reads as separate digits (geometric mean of the pieces' confidence),
-    0 when any piece is not surely a digit. A split wins over the whole when it scores higher.
+    0 when any piece is not surely a digit (a piece read as 1 needs `one_min_confidence`). A split
+    wins over the whole when it scores higher.
 
     Cutting a letter (u, V, x, A) or a drawn box in two gives strokes that read as confident 1s,
     so a split into nothing but 1s scores 0: two touching 1s are rare, cut letters are not.
     """
-    if not all(is_digit[p] and confs[p] >= min_confidence for p in pieces):
+    if not all(is_digit[p] and confs[p] >= (one_min_confidence if labels[p] == 1 else min_confidence) for p in pieces):
         return 0.0
     if all(labels[p] == 1 for p in pieces):
         return 0.0

@@ -264,13 +264,14 @@ class _ScriptedClassifier:
 
     has_reject = True
 
-    def __init__(self, classes: list[int]) -> None:
+    def __init__(self, classes: list[int], sureness: list[float] | None = None) -> None:
         self.classes = classes
+        self.sureness = sureness or [0.99] * len(classes)
 
     def probabilities(self, patches: np.ndarray) -> np.ndarray:
         assert len(patches) == len(self.classes)
-        probs = np.full((len(patches), 11), 0.001, np.float32)
-        probs[np.arange(len(patches)), self.classes] = 0.99
+        probs = np.full((len(patches), 11), 0.0001, np.float32)
+        probs[np.arange(len(patches)), self.classes] = self.sureness
         return probs
 
 
@@ -323,3 +324,18 @@ def test_a_candidate_on_the_papers_edge_is_dropped():
     assert any(abs(x - 198) <= 3 for x in xs), xs
     assert not any(abs(x - 318) <= 6 for x in xs), xs
 
+
+def test_a_split_needs_its_ones_read_surely():
+    """Any shape cut in two leaves a stroke that looks like a 1: an outlined triangle read as "61"."""
+    from live.recognize import Recognizer, _Prepared
+    from live.segment import Candidate, Segmentation
+
+    ink = np.zeros((40, 44), np.uint8)
+    left, right = Candidate((100, 50, 20, 40), ink[:, :20]), Candidate((124, 50, 20, 40), ink[:, 24:])
+    whole = Candidate((100, 50, 44, 40), ink, splits=((left, right),))
+    items = [whole, left, right]
+    prepared = _Prepared(Segmentation([whole], np.zeros((4, 4), np.uint8)), items, make_patches([c.ink for c in items]))
+    for sureness, expected in (([0.99, 0.92, 0.87], []), ([0.99, 0.92, 0.95], [6, 1]), ([0.99, 0.85, 0.87], [])):
+        read = Recognizer(_ScriptedClassifier([10, 6, 1], sureness)).read(prepared).detections
+        assert read.labels.tolist() == expected, sureness
+    assert Recognizer(_ScriptedClassifier([10, 6, 2], [0.99, 0.85, 0.85])).read(prepared).detections.labels.tolist() == [6, 2]
