@@ -27,6 +27,9 @@ class Candidate:
     # For a wide candidate, the same ink cut into 2, 3 or 4 digits: each a touching-digits
     # hypothesis, read in the same batch as the whole.
     splits: tuple[tuple["Candidate", ...], ...] = field(default=())
+    # Where the ink crop's top-left pixel lies when not at the box's: the ink holds the faint rim
+    # of the strokes too, the box only the sure ink.
+    ink_at: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,12 @@ def threshold(gray: np.ndarray, cfg: SegmentConfig, offset: float | None = None)
 
 
 def _grow_ink(ink: np.ndarray, box: tuple[int, int, int, int], weak: np.ndarray, reach: int
-              ) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-    """A candidate's ink plus the faint ink (`weak` mask) within `reach` px of it: the blurred rim
-    of its strokes and the skips of a faint pen. Grown per candidate, after rulings are erased and
-    pieces grouped, so that faint rims never join a digit to a ruling or the paper's edge."""
+              ) -> tuple[np.ndarray, tuple[int, int]]:
+    """A candidate's ink plus the faint ink (`weak` mask) within `reach` px of it, and the grown
+    crop's top-left: the blurred rim of its strokes and the skips of a faint pen. Grown per
+    candidate, after rulings are erased and pieces grouped, so that faint rims never join a digit
+    to a ruling or the paper's edge. The box stays that of the sure ink: a rim is not the digit's
+    extent (a thin 1's box would double in width)."""
     x0, y0, w, h = box
     height, width = weak.shape
     px0, py0 = max(0, x0 - reach), max(0, y0 - reach)
@@ -65,7 +70,7 @@ def _grow_ink(ink: np.ndarray, box: tuple[int, int, int, int], weak: np.ndarray,
     grown = cv2.bitwise_or(padded, cv2.bitwise_and(weak[py0:py1, px0:px1], cv2.dilate(padded, _GROW, iterations=reach)))
     rows, cols = np.flatnonzero(grown.any(axis=1)), np.flatnonzero(grown.any(axis=0))
     grown = grown[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-    return grown, (px0 + int(cols[0]), py0 + int(rows[0]), grown.shape[1], grown.shape[0])
+    return grown, (px0 + int(cols[0]), py0 + int(rows[0]))
 
 
 def erase_rulings(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, min_h: float, hairline: int,
@@ -203,7 +208,8 @@ def _to_frame(cand: Candidate, to_frame: np.ndarray) -> Candidate:
         box = (int(round(x * sx)), int(round(y * sy)), max(1, int(round(w * sx))), max(1, int(round(h * sy))))
         return Candidate(box, cand.ink, _splits_to_frame(cand, to_frame))
     ys, xs = np.nonzero(cand.ink)
-    points = np.stack([xs + x, ys + y, np.ones_like(xs)], 1).astype(np.float64) @ to_frame.T
+    ix, iy = cand.ink_at or (x, y)
+    points = np.stack([xs + ix, ys + iy, np.ones_like(xs)], 1).astype(np.float64) @ to_frame.T
     x0, y0 = np.floor(points.min(0)).astype(int)
     x1, y1 = np.ceil(points.max(0)).astype(int) + 1
     return Candidate((int(x0), int(y0), int(x1 - x0), int(y1 - y0)), cand.ink, _splits_to_frame(cand, to_frame))
@@ -292,9 +298,11 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
         if grow:
             if weak is None:
                 weak = threshold(gray, cfg, cfg.weak_offset)
-            ink, (x0, y0, w, h) = _grow_ink(ink, (x0, y0, w, h), weak, cfg.weak_reach)
-        splits = _splits(ink, x0, y0) if w > cfg.split_aspect * h else ()
-        candidates.append((int(ink_areas[g]), Candidate((x0, y0, w, h), ink, splits)))
+            ink, ink_at = _grow_ink(ink, (x0, y0, w, h), weak, cfg.weak_reach)
+        else:
+            ink_at = (x0, y0)
+        splits = _splits(ink, *ink_at) if w > cfg.split_aspect * h else ()
+        candidates.append((int(ink_areas[g]), Candidate((x0, y0, w, h), ink, splits, ink_at)))
     candidates.sort(key=lambda item: -item[0])
     return [c for _, c in candidates[: cfg.max_candidates]], mask
 

@@ -307,9 +307,10 @@ def test_a_candidates_ink_takes_its_strokes_faint_rim_but_faint_marks_alone_are_
     cfg = replace(SegmentConfig(), block_frac=0.15, threshold_offset=40, weak_offset=5, weak_reach=2)
     candidates = segment(gray, cfg).candidates
     assert len(candidates) == 1, "the faint mark alone is no candidate"
-    x, y, w, h = candidates[0].box_xywh
-    assert (x, y, h) == (100, 100, 80) and w == 4 + 2, "the rim within reach is ink, beyond it is not"
-    assert segment(gray, replace(cfg, weak_reach=0)).candidates[0].box_xywh[2] == 4, "only sure ink without it"
+    assert candidates[0].box_xywh == (100, 100, 4, 80), "the box is the sure ink's"
+    columns = candidates[0].ink.any(axis=0)
+    assert columns.sum() == 4 + 2, "the rim within reach is ink, beyond it is not"
+    assert segment(gray, replace(cfg, weak_reach=0)).candidates[0].ink.any(axis=0).sum() == 4, "only sure ink without it"
 
 
 def test_a_candidate_on_the_papers_edge_is_dropped():
