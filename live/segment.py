@@ -47,27 +47,39 @@ def _odd(n: float) -> int:
 _GROW = np.ones((3, 3), np.uint8)
 
 
-def threshold(gray: np.ndarray, cfg: SegmentConfig, offset: float | None = None) -> np.ndarray:
-    """Ink mask (255 = ink): darker than the local mean by `offset` (default `threshold_offset`)."""
+def local_mean(gray: np.ndarray, cfg: SegmentConfig) -> np.ndarray:
+    """Each pixel's window mean (uint8), as OpenCV's mean adaptive threshold computes it."""
     block = _odd(cfg.block_frac * min(gray.shape))
-    return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block,
-                                 cfg.threshold_offset if offset is None else offset)
+    return cv2.boxFilter(gray, cv2.CV_8U, (block, block), borderType=cv2.BORDER_REPLICATE | cv2.BORDER_ISOLATED)
 
 
-def _grow_ink(ink: np.ndarray, box: tuple[int, int, int, int], weak: np.ndarray, reach: int
-              ) -> tuple[np.ndarray, tuple[int, int]]:
-    """A candidate's ink plus the faint ink (`weak` mask) within `reach` px of it, and the grown
-    crop's top-left: the blurred rim of its strokes and the skips of a faint pen. Grown per
-    candidate, after rulings are erased and pieces grouped, so that faint rims never join a digit
-    to a ruling or the paper's edge. The box stays that of the sure ink: a rim is not the digit's
-    extent (a thin 1's box would double in width)."""
+def below(gray: np.ndarray, mean: np.ndarray, offset: float) -> np.ndarray:
+    """Ink mask (255 = ink): at least `offset` grey levels darker than the local mean; the same
+    mask as cv2.adaptiveThreshold(..., ADAPTIVE_THRESH_MEAN_C, THRESH_BINARY_INV, block, offset)."""
+    return cv2.compare(cv2.add(gray, int(np.floor(offset))), mean, cv2.CMP_LE)
+
+
+def threshold(gray: np.ndarray, cfg: SegmentConfig) -> np.ndarray:
+    """Sure ink: darker than the local mean by `threshold_offset`."""
+    return below(gray, local_mean(gray, cfg), cfg.threshold_offset)
+
+
+def _grow_ink(ink: np.ndarray, box: tuple[int, int, int, int], gray: np.ndarray, mean: np.ndarray,
+              cfg: SegmentConfig) -> tuple[np.ndarray, tuple[int, int]]:
+    """A candidate's ink plus the faint ink (`weak_offset` below the local mean) within
+    `weak_reach` px of it, and the grown crop's top-left: the blurred rim of its strokes and the
+    skips of a faint pen. Grown per candidate, after rulings are erased and pieces grouped, so
+    that faint rims never join a digit to a ruling or the paper's edge. The box stays that of the
+    sure ink: a rim is not the digit's extent (a thin 1's box would double in width)."""
     x0, y0, w, h = box
-    height, width = weak.shape
+    reach = cfg.weak_reach
+    height, width = gray.shape
     px0, py0 = max(0, x0 - reach), max(0, y0 - reach)
     px1, py1 = min(width, x0 + w + reach), min(height, y0 + h + reach)
     padded = np.zeros((py1 - py0, px1 - px0), np.uint8)
     padded[y0 - py0:y0 - py0 + h, x0 - px0:x0 - px0 + w] = ink
-    grown = cv2.bitwise_or(padded, cv2.bitwise_and(weak[py0:py1, px0:px1], cv2.dilate(padded, _GROW, iterations=reach)))
+    weak = below(gray[py0:py1, px0:px1], mean[py0:py1, px0:px1], cfg.weak_offset)
+    grown = cv2.bitwise_or(padded, cv2.bitwise_and(weak, cv2.dilate(padded, _GROW, iterations=reach)))
     rows, cols = np.flatnonzero(grown.any(axis=1)), np.flatnonzero(grown.any(axis=0))
     grown = grown[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
     return grown, (px0 + int(cols[0]), py0 + int(rows[0]))
@@ -256,7 +268,8 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
     min_h, max_h = cfg.min_height_frac * short, cfg.max_height_frac * short
     # Rulings are hairlines: erased where they join digits, trimmed where a stub clings to one.
     hairline = max(2, int(round(cfg.ruling_max_thickness_frac * short)))
-    mask = threshold(gray, cfg)
+    mean = local_mean(gray, cfg)
+    mask = below(gray, mean, cfg.threshold_offset)
     labels, stats = _components(mask)
     if erase_rulings(mask, labels, stats, min_h, hairline, cfg):
         labels, stats = _components(mask)
@@ -285,7 +298,7 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
                                & (fills >= cfg.min_fill)
                                & ((fills <= cfg.max_fill) | (gw <= cfg.narrow_fill_aspect * gh)))
     candidates: list[tuple[int, Candidate]] = []
-    grow, weak = cfg.weak_reach > 0 and cfg.weak_offset < cfg.threshold_offset, None
+    grow = cfg.weak_reach > 0 and cfg.weak_offset < cfg.threshold_offset
     for g in plausible:
         ids = keep[order[starts[g]:ends[g]]] + 1
         x0, y0, x1, y1, w, h = (int(v[g]) for v in (gx0, gy0, gx1, gy1, gw, gh))
@@ -296,9 +309,7 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
         if h < min_h:
             continue
         if grow:
-            if weak is None:
-                weak = threshold(gray, cfg, cfg.weak_offset)
-            ink, ink_at = _grow_ink(ink, (x0, y0, w, h), weak, cfg.weak_reach)
+            ink, ink_at = _grow_ink(ink, (x0, y0, w, h), gray, mean, cfg)
         else:
             ink_at = (x0, y0)
         splits = _splits(ink, *ink_at) if w > cfg.split_aspect * h else ()
