@@ -59,11 +59,6 @@ def below(gray: np.ndarray, mean: np.ndarray, offset: float) -> np.ndarray:
     return cv2.compare(cv2.add(gray, int(np.floor(offset))), mean, cv2.CMP_LE)
 
 
-def threshold(gray: np.ndarray, cfg: SegmentConfig) -> np.ndarray:
-    """Sure ink: darker than the local mean by `threshold_offset`."""
-    return below(gray, local_mean(gray, cfg), cfg.threshold_offset)
-
-
 def _grow_ink(ink: np.ndarray, box: tuple[int, int, int, int], gray: np.ndarray, mean: np.ndarray,
               cfg: SegmentConfig) -> tuple[np.ndarray, tuple[int, int]]:
     """A candidate's ink plus the faint ink (`weak_offset` below the local mean) within
