@@ -275,11 +275,20 @@ class _ScriptedClassifier:
         return probs
 
 
+def _prepared(candidates, items):
+    """What `Recognizer.prepare` hands to `read`: the candidates, every whole and piece in batch
+    order, and their patches."""
+    from live.recognize import _Prepared
+    from live.segment import Segmentation
+
+    return _Prepared(Segmentation(candidates, np.zeros((4, 4), np.uint8)), items, make_patches([c.ink for c in items]))
+
+
 def test_a_split_beside_letters_is_not_taken():
     """A bold n is a 1 and a 7 joined at the top: alone it may be a touching "17", beside the
     rejected letters of its word it is a letter."""
-    from live.recognize import Recognizer, _Prepared
-    from live.segment import Candidate, Segmentation
+    from live.recognize import Recognizer
+    from live.segment import Candidate
 
     ink = np.zeros((40, 44), np.uint8)
     stem, hump = Candidate((100, 50, 20, 40), ink[:, :20]), Candidate((124, 50, 20, 40), ink[:, 24:])
@@ -288,9 +297,7 @@ def test_a_split_beside_letters_is_not_taken():
     reject = 10
     for neighbours, classes, expected in (([], [reject, 1, 7], [1, 7]),
                                           ([h], [reject, 1, 7, reject], [])):
-        candidates = [n, *neighbours]
-        items = [n, stem, hump, *neighbours]
-        prepared = _Prepared(Segmentation(candidates, np.zeros((4, 4), np.uint8)), items, make_patches([c.ink for c in items]))
+        prepared = _prepared([n, *neighbours], [n, stem, hump, *neighbours])
         detections = Recognizer(_ScriptedClassifier(classes)).read(prepared).detections
         assert detections.labels.tolist() == expected, neighbours
 
@@ -310,7 +317,8 @@ def test_a_candidates_ink_takes_its_strokes_faint_rim_but_faint_marks_alone_are_
     assert candidates[0].box_xywh == (100, 100, 4, 80), "the box is the sure ink's"
     columns = candidates[0].ink.any(axis=0)
     assert columns.sum() == 4 + 2, "the rim within reach is ink, beyond it is not"
-    assert segment(gray, replace(cfg, weak_reach=0)).candidates[0].ink.any(axis=0).sum() == 4, "only sure ink without it"
+    sure_only = segment(gray, replace(cfg, weak_reach=0)).candidates[0]
+    assert sure_only.ink.any(axis=0).sum() == 4, "only sure ink without it"
 
 
 def test_a_candidate_on_the_papers_edge_is_dropped():
@@ -328,15 +336,15 @@ def test_a_candidate_on_the_papers_edge_is_dropped():
 
 def test_a_split_needs_its_ones_read_surely():
     """Any shape cut in two leaves a stroke that looks like a 1: an outlined triangle read as "61"."""
-    from live.recognize import Recognizer, _Prepared
-    from live.segment import Candidate, Segmentation
+    from live.recognize import Recognizer
+    from live.segment import Candidate
 
     ink = np.zeros((40, 44), np.uint8)
     left, right = Candidate((100, 50, 20, 40), ink[:, :20]), Candidate((124, 50, 20, 40), ink[:, 24:])
     whole = Candidate((100, 50, 44, 40), ink, splits=((left, right),))
-    items = [whole, left, right]
-    prepared = _Prepared(Segmentation([whole], np.zeros((4, 4), np.uint8)), items, make_patches([c.ink for c in items]))
+    prepared = _prepared([whole], [whole, left, right])
     for sureness, expected in (([0.99, 0.92, 0.87], []), ([0.99, 0.92, 0.95], [6, 1]), ([0.99, 0.85, 0.87], [])):
         read = Recognizer(_ScriptedClassifier([10, 6, 1], sureness)).read(prepared).detections
         assert read.labels.tolist() == expected, sureness
-    assert Recognizer(_ScriptedClassifier([10, 6, 2], [0.99, 0.85, 0.85])).read(prepared).detections.labels.tolist() == [6, 2]
+    read = Recognizer(_ScriptedClassifier([10, 6, 2], [0.99, 0.85, 0.85])).read(prepared).detections
+    assert read.labels.tolist() == [6, 2]
