@@ -93,6 +93,18 @@ class SegmentConfig:
     bar_max_drop: float = 0.25
     bar_max_gap: float = 0.15
     bar_max_union_aspect: float = 1.6
+    # Neighbouring candidates are also read joined, as one digit: a digit the threshold broke
+    # into pieces side by side (a 4's two strokes, a 9's loop beside its stem), which the
+    # stacking merge must not join since two digits stand side by side too. Pieces within
+    # `join_max_gap` of the taller one's height of each other, whose union is at most
+    # `join_max_aspect` times as wide as tall and `join_max_growth` times the taller one's
+    # height; at most `max_joins` per frame. The union wins when it reads as a digit at least
+    # `join_min_confidence` surely and more surely than the pieces do.
+    join_max_gap: float = 0.3
+    join_max_aspect: float = 1.3
+    join_max_growth: float = 2.0
+    join_min_confidence: float = 0.95
+    max_joins: int = 40
     # Ink must be this much darker (grey levels) than the paper ring around it: the ring test keeps
     # digits on paper and drops texture, whose "ink" is barely darker than its surroundings.
     # 30 keeps pencil in dim light (scenes: +1 % read right over 40, false digits unchanged).

@@ -51,6 +51,7 @@ class Recognizer:
             items.append(cand)
             for pieces in cand.splits:
                 items.extend(pieces)
+        items.extend(join.union for join in seg.joins)  # last, in the order of seg.joins
         return _Prepared(seg, items, make_patches([c.ink for c in items]))
 
     def read(self, prepared: _Prepared) -> Recognition:
@@ -62,9 +63,11 @@ class Recognizer:
         keep: list[int] = []
         rejected: list[int] = []  # candidates read as not a digit, letters among them
         taken: list[tuple[int, list[int]]] = []  # (whole, pieces) of each split that won
+        wholes: list[int] = []  # each candidate's own item
         i = 0
         for cand in seg.candidates:
             whole = i
+            wholes.append(whole)
             i += 1
             best, best_score = None, float(confs[whole]) if is_digit[whole] else 0.0
             for pieces in cand.splits:
@@ -80,6 +83,12 @@ class Recognizer:
                 keep.append(whole)
             else:
                 rejected.append(whole)
+        joined = self._joined(seg, wholes, i, items, labels, confs, is_digit, rejected)
+        if joined:
+            used = {m for _, members in joined for m in members}
+            keep = [k for k in keep if k not in used] + [union for union, _ in joined]
+            rejected = [r for r in rejected if r not in used]
+            taken = [(whole, pieces) for whole, pieces in taken if whole not in used]
         for whole, pieces in taken:
             # A bold n is a 1 and a 7 joined at the top; beside the rejected letters of its word
             # it stays one candidate. Touching digits of a number stand beside digits.
@@ -91,6 +100,39 @@ class Recognizer:
         keep_arr = np.array(keep, np.int64)
         detections = Detections.untracked([items[k].box_xywh for k in keep], labels[keep_arr], confs[keep_arr])
         return Recognition(detections, seg.mask, patches[keep_arr])
+
+
+    def _joined(self, seg: Segmentation, wholes: list[int], first: int, items: list[Candidate], labels: np.ndarray,
+                confs: np.ndarray, is_digit: np.ndarray, rejected: list[int]) -> list[tuple[int, list[int]]]:
+        """(union item, member items) of each join taken: its union reads as a digit at least
+        `join_min_confidence` surely, more surely than its pieces read as separate digits, and
+        not in a word. Surest unions first; a piece joins at most once.
+
+        A union must not swallow a digit: it is not taken when a piece reads as its own digit
+        that surely (a 1 aside: every broken stroke reads as one), nor when it reads as the same
+        digit as a piece (a small 8 beside a 7 joined with it still reads as 7).
+        """
+        cfg = self.segment_cfg
+        unions = first + np.arange(len(seg.joins))
+        order = unions[np.argsort(-confs[unions], kind="stable")] if len(unions) else unions
+        taken: list[tuple[int, list[int]]] = []
+        used: set[int] = set()
+        for union in order:
+            members = [wholes[m] for m in seg.joins[union - first].members]
+            if not is_digit[union] or confs[union] < cfg.join_min_confidence or used.intersection(members):
+                continue
+            same = [m for m in members if is_digit[m] and labels[m] == labels[union]]
+            others = [m for m in members if m not in same]
+            if any(is_digit[m] and labels[m] != 1 and (same or confs[m] >= cfg.join_min_confidence) for m in others):
+                continue
+            if confs[union] <= _pieces_score(members, labels, confs, is_digit, cfg.split_min_confidence,
+                                             cfg.split_one_min_confidence):
+                continue
+            if _in_word(items[union].box_xywh, items, [r for r in rejected if r not in members]):
+                continue
+            used.update(members)
+            taken.append((int(union), members))
+        return taken
 
 
 def _outside_words(keep: list[int], rejected: list[int], items: list[Candidate], confs: np.ndarray,
@@ -124,9 +166,15 @@ def _split_score(pieces: list[int], labels: np.ndarray, confs: np.ndarray, is_di
     Cutting a letter (u, V, x, A) or a drawn box in two gives strokes that read as confident 1s,
     so a split into nothing but 1s scores 0: two touching 1s are rare, cut letters are not.
     """
-    if not all(is_digit[p] and confs[p] >= (one_min_confidence if labels[p] == 1 else min_confidence) for p in pieces):
-        return 0.0
     if all(labels[p] == 1 for p in pieces):
+        return 0.0
+    return _pieces_score(pieces, labels, confs, is_digit, min_confidence, one_min_confidence)
+
+
+def _pieces_score(pieces: list[int], labels: np.ndarray, confs: np.ndarray, is_digit: np.ndarray,
+                  min_confidence: float, one_min_confidence: float) -> float:
+    """Geometric mean of the pieces' confidence, 0 unless every piece is surely a digit."""
+    if not all(is_digit[p] and confs[p] >= (one_min_confidence if labels[p] == 1 else min_confidence) for p in pieces):
         return 0.0
     return float(np.exp(np.mean(np.log(confs[pieces]))))
 

@@ -33,10 +33,21 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Join:
+    """Neighbouring candidates (indices into the candidate list) that may be the pieces of one
+    digit, and their union as one candidate: read in the same batch, it wins when it reads as a
+    digit more surely than the pieces do."""
+
+    members: tuple[int, ...]
+    union: Candidate
+
+
+@dataclass(frozen=True)
 class Segmentation:
     candidates: list[Candidate]
     mask: np.ndarray  # the cleaned threshold mask at working resolution, for the debug view
     angle: float = 0.0  # the text lines' tilt (radians) the frame was turned upright by, else 0
+    joins: tuple[Join, ...] = ()
 
 
 def _odd(n: float) -> int:
@@ -203,6 +214,50 @@ def _splits(ink: np.ndarray, x0: int, y0: int) -> tuple[tuple[Candidate, ...], .
     return tuple(hypotheses)
 
 
+def _joins(candidates: list[Candidate], cfg: SegmentConfig) -> tuple[Join, ...]:
+    """Pairs of candidates that may be one digit broken apart: within `join_max_gap` of the taller
+    one's height of each other both ways, neither holding the other, and together no wider than
+    `join_max_aspect` times their height nor taller than `join_max_growth` times the taller one.
+
+    A 4's two strokes, a 9's loop beside its stem or a 0 open on both sides fall apart side by
+    side, where the stacking merge must not join them: the pieces of two digits stand side by
+    side too. The classifier decides, as for splits.
+    """
+    if len(candidates) < 2 or cfg.max_joins <= 0:
+        return ()
+    boxes = np.array([c.box_xywh for c in candidates], np.int64)
+    x0, y0 = boxes[:, 0], boxes[:, 1]
+    x1, y1 = x0 + boxes[:, 2], y0 + boxes[:, 3]
+    a, b = np.triu_indices(len(candidates), 1)
+    taller = np.maximum(boxes[a, 3], boxes[b, 3])
+    gap_x = np.maximum(x0[b] - x1[a], x0[a] - x1[b])
+    gap_y = np.maximum(y0[b] - y1[a], y0[a] - y1[b])
+    ux0, uy0 = np.minimum(x0[a], x0[b]), np.minimum(y0[a], y0[b])
+    ux1, uy1 = np.maximum(x1[a], x1[b]), np.maximum(y1[a], y1[b])
+    uw, uh = ux1 - ux0, uy1 - uy0
+    inside_a = (x0[b] >= x0[a]) & (y0[b] >= y0[a]) & (x1[b] <= x1[a]) & (y1[b] <= y1[a])
+    inside_b = (x0[a] >= x0[b]) & (y0[a] >= y0[b]) & (x1[a] <= x1[b]) & (y1[a] <= y1[b])
+    near = np.flatnonzero((gap_x <= cfg.join_max_gap * taller) & (gap_y <= cfg.join_max_gap * taller)
+                          & ~inside_a & ~inside_b
+                          & (uw <= cfg.join_max_aspect * uh) & (uh <= cfg.join_max_growth * taller))
+    near = near[np.argsort(uw[near] * uh[near], kind="stable")][: cfg.max_joins]
+    joins = []
+    for k in near:
+        pair = (candidates[a[k]], candidates[b[k]])
+        origins = [c.ink_at or c.box_xywh[:2] for c in pair]
+        ix0, iy0 = min(o[0] for o in origins), min(o[1] for o in origins)
+        ix1 = max(o[0] + c.ink.shape[1] for o, c in zip(origins, pair))
+        iy1 = max(o[1] + c.ink.shape[0] for o, c in zip(origins, pair))
+        ink = np.zeros((iy1 - iy0, ix1 - ix0), np.uint8)
+        for (ox, oy), c in zip(origins, pair):
+            h, w = c.ink.shape
+            region = ink[oy - iy0:oy - iy0 + h, ox - ix0:ox - ix0 + w]
+            np.maximum(region, c.ink, out=region)
+        box = (int(ux0[k]), int(uy0[k]), int(uw[k]), int(uh[k]))
+        joins.append(Join((int(a[k]), int(b[k])), Candidate(box, ink, (), (int(ix0), int(iy0)))))
+    return tuple(joins)
+
+
 def _to_frame(cand: Candidate, to_frame: np.ndarray) -> Candidate:
     """A candidate found in working pixels with its box (and its split pieces') mapped to the frame.
 
@@ -255,7 +310,8 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segm
             to_frame = to_frame @ np.vstack([cv2.invertAffineTransform(turn), [0, 0, 1]])
         else:
             angle = 0.0
-    return Segmentation([_to_frame(c, to_frame) for c in candidates], mask, float(angle))
+    joins = tuple(Join(j.members, _to_frame(j.union, to_frame)) for j in _joins(candidates, cfg))
+    return Segmentation([_to_frame(c, to_frame) for c in candidates], mask, float(angle), joins)
 
 
 def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[list[Candidate], np.ndarray]:

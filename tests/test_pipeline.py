@@ -275,13 +275,14 @@ class _ScriptedClassifier:
         return probs
 
 
-def _prepared(candidates, items):
+def _prepared(candidates, items, joins=()):
     """What `Recognizer.prepare` hands to `read`: the candidates, every whole and piece in batch
-    order, and their patches."""
+    order (the joins' unions last), and their patches."""
     from live.recognize import _Prepared
     from live.segment import Segmentation
 
-    return _Prepared(Segmentation(candidates, np.zeros((4, 4), np.uint8)), items, make_patches([c.ink for c in items]))
+    segmentation = Segmentation(candidates, np.zeros((4, 4), np.uint8), joins=tuple(joins))
+    return _Prepared(segmentation, items, make_patches([c.ink for c in items]))
 
 
 def test_a_split_beside_letters_is_not_taken():
@@ -348,3 +349,60 @@ def test_a_split_needs_its_ones_read_surely():
         assert read.labels.tolist() == expected, sureness
     read = Recognizer(_ScriptedClassifier([10, 6, 2], [0.99, 0.85, 0.85])).read(prepared).detections
     assert read.labels.tolist() == [6, 2]
+
+
+def test_neighbouring_pieces_are_proposed_as_one_digit_and_far_ones_are_not():
+    from live.config import SegmentConfig
+    from live.segment import Candidate, _joins
+
+    def piece(x, y, w, h):
+        return Candidate((x, y, w, h), np.full((h, w), 255, np.uint8))
+
+    # A 4's angle and, 8 px to its right, its stem; a digit 40 px further on; a wide neighbour.
+    angle, stem, far = piece(100, 60, 30, 40), piece(138, 50, 8, 60), piece(186, 50, 30, 60)
+    wide = piece(150, 200, 60, 30), piece(214, 200, 60, 30)
+    joins = _joins([angle, stem, far, *wide], SegmentConfig())
+    assert [j.members for j in joins] == [(0, 1)]
+    union = joins[0].union
+    assert union.box_xywh == (100, 50, 46, 60)
+    assert union.ink[10:50, :30].all() and union.ink[:, 38:].all() and not union.ink[:, 30:38].any()
+
+
+def test_pieces_are_read_joined_unless_a_digit_would_be_swallowed():
+    """The union of two pieces wins when it reads as a digit surely and no piece reads as a
+    sure digit of its own: a small 8 beside a 7 must not vanish into a "7"."""
+    from live.recognize import Recognizer
+    from live.segment import Candidate, Join
+
+    ink = np.zeros((60, 46), np.uint8)
+    left, right = Candidate((100, 60, 30, 40), ink[:40, :30]), Candidate((138, 50, 8, 60), ink[:, 38:])
+    union = Candidate((100, 50, 46, 60), ink)
+    prepared = _prepared([left, right], [left, right, union], [Join((0, 1), union)])
+    reject = 10
+    for classes, sureness, expected in (
+        ([reject, 1, 4], [0.9, 0.99, 0.99], [4]),  # an angle and a stem: a 4
+        ([4, 1, 4], [1.0, 0.99, 1.0], [4]),  # a 4 and a broken-off stroke of it
+        ([reject, 1, 4], [0.9, 0.99, 0.9], [1]),  # the union not sure enough
+        ([7, 8, 7], [0.8, 1.0, 0.98], [7, 8]),  # a sure 8 is not swallowed
+        ([7, 6, 7], [0.99, 0.88, 1.0], [7, 6]),  # the union reads as a piece: only strokes join it
+    ):
+        read = Recognizer(_ScriptedClassifier(classes, sureness)).read(prepared).detections
+        assert read.labels.tolist() == expected, (classes, sureness)
+        if expected == [4]:
+            assert read.boxes_xywh.tolist() == [[100, 50, 46, 60]]
+
+
+def test_a_four_drawn_in_two_strokes_that_do_not_meet_is_read_as_4(recognizer):
+    """An open angle and, apart from it, the stem: side by side, so the stacking merge leaves
+    them apart; read joined, they are a 4."""
+    from dataclasses import replace
+
+    from live.recognize import Recognizer
+
+    paper = np.full((300, 400), 230, np.uint8)
+    cv2.polylines(paper, [np.array([[170, 90], [150, 170], [188, 170]])], False, 30, 5)
+    cv2.line(paper, (200, 80), (200, 220), 30, 5)
+    frame = cv2.cvtColor(paper, cv2.COLOR_GRAY2BGR)
+    assert recognizer(frame).detections.labels.tolist() == [4]
+    apart = Recognizer(recognizer.classifier, replace(recognizer.segment_cfg, max_joins=0))
+    assert apart(frame).detections.labels.tolist() != [4]
