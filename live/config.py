@@ -99,11 +99,15 @@ class SegmentConfig:
     # `join_max_gap` of the taller one's height of each other, whose union is at most
     # `join_max_aspect` times as wide as tall and `join_max_growth` times the taller one's
     # height; at most `max_joins` per frame. The union wins when it reads as a digit at least
-    # `join_min_confidence` surely and more surely than the pieces do.
+    # `join_min_confidence` surely and more surely than the pieces do. A wide 5 with its bar
+    # apart is 1.3 times as wide as tall. Scenes: 96.67 -> 97.19 % read right (0.95 and 1.3:
+    # 97.06 %), real photos unchanged, broken digits 88 -> 96 %.
     join_max_gap: float = 0.3
-    join_max_aspect: float = 1.3
+    join_max_aspect: float = 1.4
     join_max_growth: float = 2.0
-    join_min_confidence: float = 0.95
+    join_min_confidence: float = 0.9
+    # ... and swallows no digit: no piece may read as a digit (a 1 aside) this surely.
+    join_piece_sure: float = 0.95
     max_joins: int = 40
     # Ink must be this much darker (grey levels) than the paper ring around it: the ring test keeps
     # digits on paper and drops texture, whose "ink" is barely darker than its surroundings.

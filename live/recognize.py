@@ -108,9 +108,10 @@ class Recognizer:
         `join_min_confidence` surely, more surely than its pieces read as separate digits, and
         not in a word. Surest unions first; a piece joins at most once.
 
-        A union must not swallow a digit: it is not taken when a piece reads as its own digit
-        that surely (a 1 aside: every broken stroke reads as one), nor when it reads as the same
-        digit as a piece (a small 8 beside a 7 joined with it still reads as 7).
+        A union must not swallow a digit. A piece read as another digit than the union, a 1
+        aside (every broken stroke reads as one), must be unsure of it (below `join_piece_sure`);
+        and when a piece already reads as the union's digit, the others may only be 1s or not
+        digits at all: a small 8 beside a 7 joined with it still reads as 7.
         """
         cfg = self.segment_cfg
         unions = first + np.arange(len(seg.joins))
@@ -123,7 +124,7 @@ class Recognizer:
                 continue
             same = [m for m in members if is_digit[m] and labels[m] == labels[union]]
             others = [m for m in members if m not in same]
-            if any(is_digit[m] and labels[m] != 1 and (same or confs[m] >= cfg.join_min_confidence) for m in others):
+            if any(is_digit[m] and labels[m] != 1 and (same or confs[m] >= cfg.join_piece_sure) for m in others):
                 continue
             if confs[union] <= _pieces_score(members, labels, confs, is_digit, cfg.split_min_confidence,
                                              cfg.split_one_min_confidence):
