@@ -60,3 +60,21 @@ def test_negatives_are_live_patches(digits):
     # hairline or a solid marker blob that a live patch could never be (filled shapes aside).
     negatives = make_negatives(200, digits, rng=6)
     assert (negatives.reshape(200, -1).max(axis=1) >= 200).all()
+
+
+def test_paper_corners_never_look_like_a_seven():
+    """A band along the top and down the right side is a marker 7 with a straight bar."""
+    from training.negatives import _paper_edge
+
+    rng = np.random.default_rng(7)
+    turns = set()
+    for _ in range(400):
+        canvas = _paper_edge(rng, 60) > 0
+        paper = ~canvas
+        rows, cols = np.flatnonzero(paper.any(axis=1)), np.flatnonzero(paper.any(axis=0))
+        full_row, full_col = canvas.all(axis=1).any(), canvas.all(axis=0).any()
+        if not (full_row and full_col) or paper.sum() != (rows[-1] - rows[0] + 1) * (cols[-1] - cols[0] + 1):
+            continue  # a half-plane: no band both ways, or the paper left is not a rectangle
+        turns.add((bool(canvas[0].all()), bool(canvas[:, -1].all())))
+    assert (True, True) not in turns
+    assert len(turns) == 3  # the other three turns all come
