@@ -111,7 +111,9 @@ class Recognizer:
         A union must not swallow a digit. A piece read as another digit than the union, a 1
         aside (every broken stroke reads as one), must be unsure of it (below `join_piece_sure`);
         and when a piece already reads as the union's digit, the others may only be 1s or not
-        digits at all: a small 8 beside a 7 joined with it still reads as 7.
+        digits at all: a small 8 beside a 7 joined with it still reads as 7. Pieces that are
+        all rejected join only one above the other (a 5's bar and body): side by side on a line
+        they are letters of a word ("uk" read as 4).
         """
         cfg = self.segment_cfg
         unions = first + np.arange(len(seg.joins))
@@ -126,6 +128,8 @@ class Recognizer:
             others = [m for m in members if m not in same]
             if any(is_digit[m] and labels[m] != 1 and (same or confs[m] >= cfg.join_piece_sure) for m in others):
                 continue
+            if not any(is_digit[m] for m in members) and _side_by_side([items[m].box_xywh for m in members]):
+                continue
             if confs[union] <= _pieces_score(members, labels, confs, is_digit, cfg.split_min_confidence,
                                              cfg.split_one_min_confidence):
                 continue
@@ -134,6 +138,12 @@ class Recognizer:
             used.update(members)
             taken.append((int(union), members))
         return taken
+
+
+def _side_by_side(boxes: list[tuple[int, int, int, int]]) -> bool:
+    """Whether two boxes stand on one line: overlapping vertically by half the shorter one."""
+    (_, y0, _, h0), (_, y1, _, h1) = boxes
+    return min(y0 + h0, y1 + h1) - max(y0, y1) >= 0.5 * min(h0, h1)
 
 
 def _outside_words(keep: list[int], rejected: list[int], items: list[Candidate], confs: np.ndarray,

@@ -386,11 +386,18 @@ def test_pieces_are_read_joined_unless_a_digit_would_be_swallowed():
         ([reject, 1, 4], [0.9, 0.99, 0.85], [1]),  # the union not sure enough
         ([7, 8, 7], [0.8, 1.0, 0.98], [7, 8]),  # a sure 8 is not swallowed
         ([7, 6, 7], [0.99, 0.88, 1.0], [7, 6]),  # the union reads as a piece: only strokes join it
+        ([reject, reject, 4], [0.99, 0.99, 0.99], []),  # two letters side by side: "uk" is no 4
     ):
         read = Recognizer(_ScriptedClassifier(classes, sureness)).read(prepared).detections
         assert read.labels.tolist() == expected, (classes, sureness)
         if len(expected) == 1 and expected != [1]:
             assert read.boxes_xywh.tolist() == [[100, 50, 46, 60]]
+    # A 5's bar above its body: neither reads as a digit alone, one above the other they join.
+    bar, body = Candidate((110, 50, 30, 10), ink[:10, :30]), Candidate((100, 66, 36, 44), ink[:44, :36])
+    union = Candidate((100, 50, 40, 60), ink[:, :40])
+    stacked = _prepared([bar, body], [bar, body, union], [Join((0, 1), union)])
+    read = Recognizer(_ScriptedClassifier([reject, reject, 5])).read(stacked).detections
+    assert read.labels.tolist() == [5]
 
 
 def test_a_four_drawn_in_two_strokes_that_do_not_meet_is_read_as_4(recognizer):
