@@ -131,12 +131,15 @@ def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, stats
 
 
-def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) -> np.ndarray:
+def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig,
+                  sparse: np.ndarray | None = None) -> np.ndarray:
     """Group boxes (x0, y0, x1, y1) that are pieces of one digit: stacked, overlapping in x, close in y.
     Returns each box's group id.
 
     Only pairs with at least one `anchors` piece (large enough to be a good part of a digit) are
     compared: two specks never make a digit, and a textured frame has hundreds of specks.
+    `sparse` pieces (ink below `min_fill` of their box) are outlines: a drawn frame, the dark
+    border of a cropped photo, the paper's edge; a piece half their size is never part of them.
     """
     n = len(boxes)
     parent = list(range(n))
@@ -165,6 +168,9 @@ def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) ->
                  & (w[a] >= 2 * w[None]) & (h[a] >= 2 * h[None]))
         held = ((x0[None] <= cx[a]) & (cx[a] <= x1[None]) & (y0[None] <= cy[a]) & (cy[a] <= y1[None])
                 & (w[None] >= 2 * w[a]) & (h[None] >= 2 * h[a]))
+        if sparse is not None:  # beside an outline, not only inside it
+            holds |= sparse[a] & (w[a] >= 2 * w[None]) & (h[a] >= 2 * h[None])
+            held |= sparse[None] & (w[None] >= 2 * w[a]) & (h[None] >= 2 * h[a])
         stacked = (~(holds | held)
                    & (overlap_x >= cfg.merge_min_x_overlap * np.minimum(w[a], w[None]))
                    & (gap_y <= cfg.merge_max_gap * taller)
@@ -335,7 +341,8 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
     anchors = hs[keep] >= 0.5 * min_h
     # Every group's box, ink area and anchor flag at once; only the few that could be a digit
     # are looked at one by one (a textured frame has hundreds of groups).
-    roots = _merge_groups(boxes, anchors, cfg)
+    sparse = areas[keep] < cfg.min_fill * ws[keep] * hs[keep]
+    roots = _merge_groups(boxes, anchors, cfg, sparse)
     order = np.argsort(roots, kind="stable")
     starts = np.flatnonzero(np.r_[True, roots[order][1:] != roots[order][:-1]]) if order.size else np.zeros(0, int)
     ends = np.r_[starts[1:], order.size]

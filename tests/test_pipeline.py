@@ -414,3 +414,16 @@ def test_a_four_drawn_in_two_strokes_that_do_not_meet_is_read_as_4(recognizer):
     assert recognizer(frame).detections.labels.tolist() == [4]
     apart = Recognizer(recognizer.classifier, replace(recognizer.segment_cfg, max_joins=0))
     assert apart(frame).detections.labels.tolist() != [4]
+
+
+def test_digits_beside_a_thin_outline_are_not_merged_into_it():
+    """A cropped photo's dark border, a drawn frame: a long sparse outline just below a row of
+    digits overlaps them in x and would take them all into one group too big to be a digit."""
+    paper = np.full((400, 600), 225, np.uint8)
+    cv2.polylines(paper, [np.array([[20, 150], [20, 390], [420, 390]])], False, 40, 2)  # an L outline
+    xs = (100, 180, 260)
+    for x in xs:
+        cv2.line(paper, (x, 100), (x - 6, 145), 30, 4)  # three 1s just above its top
+    found = [c.box_xywh for c in segment(paper).candidates]
+    for x in xs:
+        assert any(abs(bx - (x - 8)) <= 4 and 20 <= h <= 60 for bx, _, _, h in found), (x, found)
