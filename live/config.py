@@ -120,6 +120,10 @@ class SegmentConfig:
     # differ by at most this many grey levels. A candidate on the paper's edge has the desk on
     # one side. Digits in the scenes reach 26 (a shadow's edge across them); edge pieces 32-62.
     max_side_step: float = 30.0
+    # A candidate along the frame's edge at most this wide for its height (or as tall for its
+    # width, along the top or bottom) is the frame's own border: a cropped photo's dark rim or
+    # the desk at the edge, read as a 1 (10 such false digits in the 13 real photos).
+    border_sliver_aspect: float = 0.15
     # Hard cap on candidates per frame so a noisy frame costs bounded time (largest kept); a
     # dense sheet holds 60-70 digits.
     max_candidates: int = 80

@@ -364,7 +364,7 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
             continue
         ink = _members(labels[y0:y1, x0:x1], ids).astype(np.uint8) * 255
         ink, (x0, y0, w, h) = _trim_tails(ink, (x0, y0, w, h), hairline)
-        if h < min_h:
+        if h < min_h or _on_frame_border((x0, y0, w, h), gray.shape, cfg):
             continue
         if grow:
             ink, ink_at = _grow_ink(ink, (x0, y0, w, h), gray, mean, cfg)
@@ -374,6 +374,20 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
         candidates.append((int(ink_areas[g]), Candidate((x0, y0, w, h), ink, splits, ink_at)))
     candidates.sort(key=lambda item: -item[0])
     return [c for _, c in candidates[: cfg.max_candidates]], mask
+
+
+def _on_frame_border(box: tuple[int, int, int, int], shape: tuple[int, ...], cfg: SegmentConfig) -> bool:
+    """Ink that is the frame's own border: a sliver along one edge (a cropped photo's dark rim,
+    the desk at the edge), or a piece in a corner touching the two edges that meet there (the
+    rim turning the corner reads as a 7). A digit filling the picture touches three or four."""
+    x, y, w, h = box
+    height, width = shape[:2]
+    left, top, right, bottom = x <= 0, y <= 0, x + w >= width, y + h >= height
+    if left + top + right + bottom >= 3:
+        return False
+    if (left or right) and w <= cfg.border_sliver_aspect * h or (top or bottom) and h <= cfg.border_sliver_aspect * w:
+        return True
+    return (left or right) and (top or bottom)
 
 
 def _trim_tails(ink: np.ndarray, box: tuple[int, int, int, int], hairline: int

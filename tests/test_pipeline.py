@@ -427,3 +427,16 @@ def test_digits_beside_a_thin_outline_are_not_merged_into_it():
     found = [c.box_xywh for c in segment(paper).candidates]
     for x in xs:
         assert any(abs(bx - (x - 8)) <= 4 and 20 <= h <= 60 for bx, _, _, h in found), (x, found)
+
+
+def test_the_frames_own_border_is_no_digit_but_a_digit_at_its_edge_is():
+    paper = np.full((400, 600), 225, np.uint8)
+    cv2.line(paper, (1, 40), (1, 200), 40, 3)  # a cropped photo's dark rim down the left edge
+    cv2.polylines(paper, [np.array([[520, 1], [598, 1], [598, 120]])], False, 40, 3)  # round a corner
+    cv2.line(paper, (300, 150), (294, 230), 30, 5)  # a 1 on the paper
+    assert [c.box_xywh[0] for c in segment(paper).candidates] == [291]
+    cv2.ellipse(paper, (25, 320), (24, 35), 0, 0, 360, 30, 4)  # a 0 cut by the left edge stays
+    assert sorted(c.box_xywh[0] for c in segment(paper).candidates) == [0, 291]
+    crop = np.full((200, 100), 225, np.uint8)
+    cv2.ellipse(crop, (50, 42), (48, 41), 0, 0, 360, 30, 4)  # a 0 cropped to its left, top and right
+    assert [c.box_xywh for c in segment(crop).candidates] == [(0, 0, 100, 86)]
