@@ -138,8 +138,8 @@ def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig,
 
     Only pairs with at least one `anchors` piece (large enough to be a good part of a digit) are
     compared: two specks never make a digit, and a textured frame has hundreds of specks.
-    `sparse` pieces (ink below `min_fill` of their box) are outlines: a drawn frame, the dark
-    border of a cropped photo, the paper's edge; a piece half their size is never part of them.
+    `sparse` pieces (ink below `outline_max_fill` of their box) are outlines: a drawn frame, the
+    dark border of a cropped photo, the paper's edge; a piece half their size is never part of them.
     """
     n = len(boxes)
     parent = list(range(n))
@@ -341,7 +341,7 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
     anchors = hs[keep] >= 0.5 * min_h
     # Every group's box, ink area and anchor flag at once; only the few that could be a digit
     # are looked at one by one (a textured frame has hundreds of groups).
-    sparse = areas[keep] < cfg.min_fill * ws[keep] * hs[keep]
+    sparse = areas[keep] < cfg.outline_max_fill * ws[keep] * hs[keep]
     roots = _merge_groups(boxes, anchors, cfg, sparse)
     order = np.argsort(roots, kind="stable")
     starts = np.flatnonzero(np.r_[True, roots[order][1:] != roots[order][:-1]]) if order.size else np.zeros(0, int)

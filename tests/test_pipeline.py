@@ -420,7 +420,7 @@ def test_digits_beside_a_thin_outline_are_not_merged_into_it():
     """A cropped photo's dark border, a drawn frame: a long sparse outline just below a row of
     digits overlaps them in x and would take them all into one group too big to be a digit."""
     paper = np.full((400, 600), 225, np.uint8)
-    cv2.polylines(paper, [np.array([[20, 150], [20, 390], [420, 390]])], False, 40, 2)  # an L outline
+    cv2.polylines(paper, [np.array([[20, 150], [20, 390], [420, 390]])], False, 40, 4)  # an L, fill 0.03
     xs = (100, 180, 260)
     for x in xs:
         cv2.line(paper, (x, 100), (x - 6, 145), 30, 4)  # three 1s just above its top
