@@ -131,8 +131,7 @@ def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, stats
 
 
-def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig,
-                  sparse: np.ndarray | None = None) -> np.ndarray:
+def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, sparse: np.ndarray, cfg: SegmentConfig) -> np.ndarray:
     """Group boxes (x0, y0, x1, y1) that are pieces of one digit: stacked, overlapping in x, close in y.
     Returns each box's group id.
 
@@ -168,9 +167,9 @@ def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig,
                  & (w[a] >= 2 * w[None]) & (h[a] >= 2 * h[None]))
         held = ((x0[None] <= cx[a]) & (cx[a] <= x1[None]) & (y0[None] <= cy[a]) & (cy[a] <= y1[None])
                 & (w[None] >= 2 * w[a]) & (h[None] >= 2 * h[a]))
-        if sparse is not None:  # beside an outline, not only inside it
-            holds |= sparse[a] & (w[a] >= 2 * w[None]) & (h[a] >= 2 * h[None])
-            held |= sparse[None] & (w[None] >= 2 * w[a]) & (h[None] >= 2 * h[a])
+        # Nor is a piece beside an outline twice its size, only inside it.
+        holds |= sparse[a] & (w[a] >= 2 * w[None]) & (h[a] >= 2 * h[None])
+        held |= sparse[None] & (w[None] >= 2 * w[a]) & (h[None] >= 2 * h[a])
         stacked = (~(holds | held)
                    & (overlap_x >= cfg.merge_min_x_overlap * np.minimum(w[a], w[None]))
                    & (gap_y <= cfg.merge_max_gap * taller)
@@ -342,7 +341,7 @@ def _segment_gray(gray: np.ndarray, short: int, cfg: SegmentConfig) -> tuple[lis
     # Every group's box, ink area and anchor flag at once; only the few that could be a digit
     # are looked at one by one (a textured frame has hundreds of groups).
     sparse = areas[keep] < cfg.outline_max_fill * ws[keep] * hs[keep]
-    roots = _merge_groups(boxes, anchors, cfg, sparse)
+    roots = _merge_groups(boxes, anchors, sparse, cfg)
     order = np.argsort(roots, kind="stable")
     starts = np.flatnonzero(np.r_[True, roots[order][1:] != roots[order][:-1]]) if order.size else np.zeros(0, int)
     ends = np.r_[starts[1:], order.size]
