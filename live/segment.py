@@ -192,13 +192,14 @@ def _merge_groups(boxes: np.ndarray, anchors: np.ndarray, sparse: np.ndarray, cf
 
 
 def _splits(ink: np.ndarray, x0: int, y0: int) -> tuple[tuple[Candidate, ...], ...]:
-    """Ways to cut a wide ink crop into digits: about w / 0.65h of them, and one fewer (wide
-    digits such as 0 and 9 make the estimate high), each cut at the column with the least ink."""
+    """Ways to cut a wide ink crop into digits: about w / 0.65h of them, one fewer (wide digits
+    such as 0 and 9 make the estimate high) and one more (narrow ones written tightly, a "262"
+    as wide as 1.2 heights, make it low), each cut at the column with the least ink."""
     h, w = ink.shape
     guess = int(np.clip(round(w / (0.65 * h)), 2, 4))
     column_ink = (ink > 0).sum(axis=0)
     hypotheses = []
-    for k in sorted({max(2, guess - 1), guess}):
+    for k in sorted({max(2, guess - 1), guess, min(4, guess + 1)}):
         cuts = [0]
         for j in range(1, k):
             centre, reach = j * w / k, 0.3 * w / k

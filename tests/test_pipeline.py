@@ -440,3 +440,17 @@ def test_the_frames_own_border_is_no_digit_but_a_digit_at_its_edge_is():
     crop = np.full((200, 100), 225, np.uint8)
     cv2.ellipse(crop, (50, 42), (48, 41), 0, 0, 360, 30, 4)  # a 0 cropped to its left, top and right
     assert [c.box_xywh for c in segment(crop).candidates] == [(0, 0, 100, 86)]
+
+
+def test_three_narrow_touching_digits_get_a_three_way_split():
+    """A tightly written "262" is only 1.2 heights wide: the width alone suggests two digits."""
+    from live.segment import _splits
+
+    ink = np.zeros((38, 46), np.uint8)
+    for x in (3, 20, 37):
+        ink[:, x:x + 5] = 255  # three narrow strokes
+    ink[34:, :] = 255  # joined along the bottom
+    hypotheses = _splits(ink, 100, 50)
+    assert sorted(len(pieces) for pieces in hypotheses) == [2, 3]
+    three = next(p for p in hypotheses if len(p) == 3)
+    assert [piece.box_xywh[0] for piece in three][0] == 100 and all(p.box_xywh[3] == 38 for p in three)
