@@ -454,3 +454,13 @@ def test_three_narrow_touching_digits_get_a_three_way_split():
     assert sorted(len(pieces) for pieces in hypotheses) == [2, 3]
     three = next(p for p in hypotheses if len(p) == 3)
     assert [piece.box_xywh[0] for piece in three][0] == 100 and all(p.box_xywh[3] == 38 for p in three)
+
+
+def test_small_zeros_beside_taller_digits_are_found():
+    """Small round digits stand shorter than their neighbours: 11 px 0s beside a 35 px 1 in a
+    photo 692 px high."""
+    paper = np.full((692, 922), 215, np.uint8)
+    cv2.line(paper, (300, 300), (300, 330), 40, 3)  # a 1, 30 px
+    for x in (340, 362, 384):
+        cv2.ellipse(paper, (x, 325), (4, 4), 0, 0, 360, 40, 2)  # 0s 11 px tall with the pen
+    assert sorted(c.box_xywh[3] for c in segment(paper).candidates) == [11, 11, 11, 35]
