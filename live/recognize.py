@@ -83,7 +83,7 @@ class Recognizer:
                 keep.append(whole)
             else:
                 rejected.append(whole)
-        joined = self._joined(seg, wholes, i, items, labels, confs, is_digit, rejected)
+        joined = self._joined(seg, wholes, items, labels, confs, is_digit, rejected)
         if joined:
             used = {m for _, members in joined for m in members}
             keep = [k for k in keep if k not in used] + [union for union, _ in joined]
@@ -102,7 +102,7 @@ class Recognizer:
         return Recognition(detections, seg.mask, patches[keep_arr])
 
 
-    def _joined(self, seg: Segmentation, wholes: list[int], first: int, items: list[Candidate], labels: np.ndarray,
+    def _joined(self, seg: Segmentation, wholes: list[int], items: list[Candidate], labels: np.ndarray,
                 confs: np.ndarray, is_digit: np.ndarray, rejected: list[int]) -> list[tuple[int, list[int]]]:
         """(union item, member items) of each join taken: its union reads as a digit at least
         `join_min_confidence` surely, more surely than its pieces read as separate digits, and
@@ -116,6 +116,7 @@ class Recognizer:
         they are letters of a word ("uk" read as 4).
         """
         cfg = self.segment_cfg
+        first = len(items) - len(seg.joins)  # the unions close the batch
         unions = first + np.arange(len(seg.joins))
         order = unions[np.argsort(-confs[unions], kind="stable")] if len(unions) else unions
         taken: list[tuple[int, list[int]]] = []
