@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     from live.app import Stopped, run
     from live.recorder import OutputError
     from live.sources import SourceError
-    from training.model import ModelError
+    from live.model_file import ModelError
 
     try:
         return run(cfg)

@@ -50,7 +50,7 @@ DEFAULT_PARTS = ["scenes", "photos", "touching", "flicker", "speed"]
 def test_digits() -> tuple[np.ndarray, np.ndarray, str]:
     """The full MNIST test set when a source is installed, else the shipped sample of it."""
     try:
-        from training.data import load_mnist
+        from live.mnist import load_mnist
 
         _, _, x_test, y_test = load_mnist()
         return x_test, y_test, "MNIST test set (10,000)"
@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(args.parts) - {*DEFAULT_PARTS, "soak"})
     if unknown:
         parser.error(f"unknown part {', '.join(unknown)}; choose from {', '.join([*DEFAULT_PARTS, 'soak'])}")
-    from training.model import ModelError
+    from live.model_file import ModelError
 
     try:
         recognizer = Recognizer(Classifier(args.model), SegmentConfig())

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from training.contract import IMAGE_SIZE, NUM_DIGITS, REJECT_LABEL
-from training.model import calibrate, load_model, read_metadata
-from training.runtime import import_keras
+from live.contract import IMAGE_SIZE, NUM_DIGITS, REJECT_LABEL
+from live.model_file import calibrate, load_model, read_metadata
+from live.runtime import import_keras
 
 
 class Classifier:

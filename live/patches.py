@@ -1,6 +1,6 @@
 """Candidate ink crops -> the float32 (N, 28, 28, 1) batch the model reads, laid out as MNIST.
 
-Each crop goes through `training.contract.ink_to_patch` (stroke width into MNIST's band, longer
+Each crop goes through `live.contract.ink_to_patch` (stroke width into MNIST's band, longer
 side fitted into 20 px, centre of mass centred), exactly as the training data's camera-like
 patches and negatives do.
 """
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.contract import IMAGE_SIZE, ink_to_patch, normalize
+from live.contract import IMAGE_SIZE, ink_to_patch, normalize
 
 
 def make_patches(inks: list[np.ndarray]) -> np.ndarray:
-    """Binary ink crops -> float32 (N, 28, 28, 1) in the training contract's layout and range."""
+    """Binary ink crops -> float32 (N, 28, 28, 1) in the contract's layout and range."""
     if not inks:
         return np.zeros((0, IMAGE_SIZE, IMAGE_SIZE, 1), np.float32)
     return normalize(np.stack([ink_to_patch(ink) for ink in inks]))

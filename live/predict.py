@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=ClassifyConfig().model_path)
     parser.add_argument("--min-confidence", type=float, default=ClassifyConfig().min_confidence)
     args = parser.parse_args(argv)
-    from training.model import ModelError
+    from live.model_file import ModelError
 
     try:
         if args.annotate is not None and not args.annotate.is_dir():

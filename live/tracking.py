@@ -13,7 +13,7 @@ import numpy as np
 
 from live.config import TrackConfig
 from live.detections import Detections
-from training.contract import NUM_DIGITS
+from live.contract import NUM_DIGITS
 
 
 @dataclass

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from training.augment import DEFAULT_CONFIG, augment, augment_batch
-from training.data import load_mnist
+from live.mnist import load_mnist
 
 
 @pytest.fixture(scope="module")

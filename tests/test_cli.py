@@ -147,7 +147,7 @@ def test_bad_input_gives_one_clear_line(tmp_path, args, words):
 
 def test_code_carrying_model_is_refused(tmp_path):
     script = (
-        "from training.runtime import import_keras; keras = import_keras();"
+        "from live.runtime import import_keras; keras = import_keras();"
         "m = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(lambda x: x * 2),"
         " keras.layers.Flatten(), keras.layers.Dense(10)]);"
         f"m.save(r'{tmp_path / 'lambda.keras'}')")

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training import data
-from training.data import DataError, load_mnist
+from live import mnist as data
+from live.mnist import DataError, load_mnist
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]

@@ -8,10 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from training.contract import CONTRACT, NUM_CLASSES
-from training.data import load_mnist
-from training.model import ModelError, build_model, load_model, predict_probabilities, read_metadata
-from training.runtime import import_keras
+from live.contract import CONTRACT, NUM_CLASSES
+from live.mnist import load_mnist
+from live.model_file import ModelError, load_model, read_metadata
+from training.model import build_model, predict_probabilities
+from live.runtime import import_keras
 
 SHIPPED = Path(__file__).resolve().parent.parent / "models_saved" / "model.keras"
 

@@ -11,7 +11,7 @@ from live.reading import numbers, reading_order
 from live.segment import segment
 from live.synth import digit_ink, render_scene
 from live.tracking import Tracker
-from training.contract import IMAGE_SIZE, normalize_stroke, stroke_width
+from live.contract import IMAGE_SIZE, normalize_stroke, stroke_width
 
 
 def match(truth_boxes, truth_labels, dets: Detections, min_iou: float = 0.5) -> tuple[int, int]:

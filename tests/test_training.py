@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from training import evaluate
-from training.contract import CONTRACT, NUM_CLASSES
-from training.model import load_model, read_metadata
+from live.contract import CONTRACT, NUM_CLASSES
+from live.model_file import load_model, read_metadata
 from training.train import TrainConfig, fit_temperature, run
 
 ROOT = Path(__file__).resolve().parent.parent

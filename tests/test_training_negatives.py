@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.contract import ink_to_patch
-from training.data import load_mnist
+from live.contract import ink_to_patch
+from live.mnist import load_mnist
 from training.negatives import DRAWERS, FONTS, LETTERS, _text, camera_mask, make_negatives
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from live.synth import load_sample_digits
-from training.contract import IMAGE_SIZE, REJECT_LABEL
+from live.contract import IMAGE_SIZE, REJECT_LABEL
 from training.scenes import scene_patches
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from training.contract import DIGIT_BOX, IMAGE_SIZE, ink_to_patch
+from live.contract import DIGIT_BOX, IMAGE_SIZE, ink_to_patch
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from training.contract import CLASS_NAMES, NUM_DIGITS
-from training.data import DataError, load_mnist
-from training.model import ModelError, history_path, load_model, predict_probabilities, read_metadata
+from live.contract import CLASS_NAMES, NUM_DIGITS
+from live.mnist import DataError, load_mnist
+from live.model_file import ModelError, load_model, read_metadata
+from training.model import history_path, predict_probabilities
 
 if TYPE_CHECKING:
     import keras

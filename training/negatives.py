@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from training.contract import ink_to_patch
+from live.contract import ink_to_patch
 
 FONTS = (
     cv2.FONT_HERSHEY_SIMPLEX,

@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from training.contract import IMAGE_SIZE, REJECT_LABEL, ink_to_patch
+from live.contract import IMAGE_SIZE, REJECT_LABEL, ink_to_patch
 
 # A candidate is that digit when its box and the digit's true box overlap this much (IoU).
 MATCH_IOU = 0.6

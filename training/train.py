@@ -24,14 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
+from live.contract import CONTRACT, IMAGE_SIZE, NUM_DIGITS, REJECT_LABEL, normalize
+from live.mnist import DataError, load_mnist
+from live.model_file import ModelError, calibrate, load_model, metadata_path, read_metadata
+from live.runtime import import_keras
 from training.augment import augment
-from training.contract import CONTRACT, IMAGE_SIZE, NUM_DIGITS, REJECT_LABEL, normalize
-from training.data import DataError, load_mnist
-from training.model import (ARCHS, ModelError, build_model, calibrate, history_path, load_model, metadata_path,
-                            predict_probabilities, read_metadata)
+from training.model import ARCHS, build_model, history_path, predict_probabilities
 from training.negatives import make_negatives
 from training.scenes import scene_patches
-from training.runtime import import_keras
 
 # The last 5000 training digits are held out for validation and calibration, as keras-io does.
 VALIDATION_SIZE = 5000

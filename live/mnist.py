@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.contract import IMAGE_SIZE
+from live.contract import IMAGE_SIZE
 
 KERAS_CACHE = Path.home() / ".keras" / "datasets" / "mnist.npz"
 HUB_FILE = Path("data") / "mnist.pkl.gz"
@@ -96,7 +96,7 @@ def _read_hub(path: Path) -> tuple[np.ndarray, ...]:
 
 
 def _download() -> tuple[np.ndarray, ...]:
-    from training.runtime import import_keras
+    from live.runtime import import_keras
 
     (x_train, y_train), (x_test, y_test) = import_keras().datasets.mnist.load_data()
     return _check((x_train, y_train, x_test, y_test), "keras download")
