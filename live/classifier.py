@@ -10,13 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from live.contract import IMAGE_SIZE, NUM_DIGITS, REJECT_LABEL
+from live.contract import CONTEXT_SIZE, IMAGE_SIZE, NUM_DIGITS, REJECT_LABEL
 from live.model_file import calibrate, load_model, read_metadata
 from live.runtime import import_keras
 
 
 class Classifier:
-    """Reads batches of contract patches; `has_reject` says whether class 10 means "not a digit"."""
+    """Reads batches of contract patches (and, for a model with a second input, the frame around
+    each); `has_reject` says whether class 10 means "not a digit"."""
 
     def __init__(self, model_path: str | Path) -> None:
         # One thread for TensorFlow's ops: the live loop runs segmentation on the other core at the
@@ -30,15 +31,31 @@ class Classifier:
         self.num_classes = int(self.model.output_shape[-1])
         self.has_reject = self.num_classes > NUM_DIGITS
         self.temperature = float(self.metadata.get("temperature", 1.0)) or 1.0
-        spec = tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32)
-        self._forward = tf.function(lambda x: self.model(x, training=False), input_signature=[spec])
-        self.probabilities(np.zeros((1, IMAGE_SIZE, IMAGE_SIZE, 1), np.float32))  # trace now, not on frame 1
+        self.uses_context = len(self.model.inputs) > 1
+        patch_spec = tf.TensorSpec([None, IMAGE_SIZE, IMAGE_SIZE, 1], tf.float32)
+        if self.uses_context:
+            context_spec = tf.TensorSpec([None, CONTEXT_SIZE, CONTEXT_SIZE, 1], tf.float32)
+            self._forward = tf.function(lambda x, c: self.model([x, c], training=False),
+                                        input_signature=[patch_spec, context_spec])
+        else:
+            self._forward = tf.function(lambda x: self.model(x, training=False), input_signature=[patch_spec])
+        # Trace now, not on frame 1.
+        self.probabilities(np.zeros((1, IMAGE_SIZE, IMAGE_SIZE, 1), np.float32),
+                           np.zeros((1, CONTEXT_SIZE, CONTEXT_SIZE, 1), np.float32))
 
-    def probabilities(self, patches: np.ndarray) -> np.ndarray:
-        """float32 (N, 28, 28, 1) -> calibrated class probabilities (N, num_classes)."""
+    def probabilities(self, patches: np.ndarray, contexts: np.ndarray | None = None) -> np.ndarray:
+        """float32 (N, 28, 28, 1) patches and (N, 32, 32, 1) contexts -> calibrated class
+        probabilities (N, num_classes). A patch-only model ignores the contexts."""
         if len(patches) == 0:
             return np.zeros((0, self.num_classes), np.float32)
-        return calibrate(self._forward(patches).numpy(), self.temperature).astype(np.float32)
+        if self.uses_context:
+            if contexts is None or len(contexts) != len(patches):
+                raise ValueError(f"{self.model_path} reads a context per patch: expected {len(patches)}, "
+                                 f"got {None if contexts is None else len(contexts)}")
+            output = self._forward(patches, contexts)
+        else:
+            output = self._forward(patches)
+        return calibrate(output.numpy(), self.temperature).astype(np.float32)
 
 
 def best_digit(probs: np.ndarray, has_reject: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -54,30 +54,9 @@ class SegmentConfig:
     # split more letters into digit-like strokes (measured: 2.2 false digits per digit-free frame
     # at 0.95, 1.0 at 1.1, with no gain on touching pairs).
     split_aspect: float = 1.1
-    # Every piece of a split must be read at least this surely, or the whole stays one candidate.
-    split_min_confidence: float = 0.8
-    # ... and a piece read as 1 at least this surely: any shape cut in two leaves a stroke that
-    # looks like a 1 (an outlined triangle read as "61"). Digit-free frames: 0.053 -> 0.04 false
-    # digits each; real photos unchanged, where 0.9 for every piece cost 0.006 F1.
-    split_one_min_confidence: float = 0.9
-    # A digit read less surely than this is dropped when it stands in a word, beside a candidate
-    # the model rejected (a printed y reads as 4, an a as 2).
-    word_min_confidence: float = 0.95
     # Widest candidate considered at all (w/h): three or four touching digits; longer runs are
     # rulings or underlines.
     max_aspect: float = 3.2
-    # Share of the box that is ink. Below: a long thin outline (a large fine-pen 0 is ~0.04, so
-    # the bar is low and the reject class judges the rest); above: a filled blob.
-    min_fill: float = 0.02
-    max_fill: float = 0.85
-    # ... except for a bar narrower than this share of its height: a marker 1 fills its box.
-    narrow_fill_aspect: float = 0.35
-    # A piece whose ink fills less than this share of its box is an outline (a drawn frame, a
-    # cropped photo's dark rim, the paper's edge): a piece half its size beside it is not merged
-    # with it. A photo's rim under a row of digits filled 0.023 and took the row into its group;
-    # digit strokes fill 0.1-0.6 (a large fine-pen 0 about 0.04). Real photos: F1 0.903 ->
-    # 0.913 against 0.02; 0.04-0.1 measured the same; scenes unchanged.
-    outline_max_fill: float = 0.05
     # Pieces of one digit (a 5's detached bar, a 4 in two strokes) merge when they overlap
     # horizontally by this share of the narrower piece and the vertical gap is below this share
     # of the taller piece; the merged box may not grow taller than `merge_max_growth` times it.
@@ -101,40 +80,33 @@ class SegmentConfig:
     bar_max_drop: float = 0.25
     bar_max_gap: float = 0.15
     bar_max_union_aspect: float = 1.6
-    # Neighbouring candidates are also read joined, as one digit: a digit the threshold broke
-    # into pieces side by side (a 4's two strokes, a 9's loop beside its stem), which the
-    # stacking merge must not join since two digits stand side by side too. Pieces within
-    # `join_max_gap` of the taller one's height of each other, whose union is at most
-    # `join_max_aspect` times as wide as tall and `join_max_growth` times the taller one's
-    # height; at most `max_joins` per frame. The union wins when it reads as a digit at least
-    # `join_min_confidence` surely and more surely than the pieces do. A wide 5 with its bar
-    # apart is 1.3 times as wide as tall. Scenes: 96.67 -> 97.19 % read right (0.95 and 1.3:
-    # 97.06 %), real photos unchanged, broken digits 88 -> 96 %.
+    # Neighbouring digit-sized pieces are also offered joined, as one digit: a digit the threshold
+    # broke into pieces side by side (a 4's two strokes, a 9's loop beside its stem), which the
+    # stacking proposals do not cover. Pieces within `join_max_gap` of the taller one's height of
+    # each other, whose union is at most `join_max_aspect` times as wide as tall and
+    # `join_max_growth` times the taller one's height. A wide 5 with its bar apart is 1.3 times
+    # as wide as tall.
     join_max_gap: float = 0.3
     join_max_aspect: float = 1.4
     join_max_growth: float = 2.0
-    join_min_confidence: float = 0.9
-    # ... and swallows no digit: no piece may read as a digit (a 1 aside) this surely.
-    join_piece_sure: float = 0.95
-    max_joins: int = 40
-    # Ink must be this much darker (grey levels) than the paper ring around it: the ring test keeps
-    # digits on paper and drops texture, whose "ink" is barely darker than its surroundings.
-    # 30 keeps pencil in dim light (scenes: +1 % read right over 40, false digits unchanged).
-    min_contrast: float = 30.0
-    # The ring around a digit is paper: its spread (median absolute deviation, grey levels) stays
-    # low. Wood, fabric and leather rings are busy.
-    max_ring_mad: float = 14.0
-    # ... and alike on all four sides: medians of the strips left, right, above and below the box
-    # differ by at most this many grey levels. A candidate on the paper's edge has the desk on
-    # one side. Digits in the scenes reach 26 (a shadow's edge across them); edge pieces 32-62.
-    max_side_step: float = 30.0
-    # A candidate along the frame's edge at most this wide for its height (or as tall for its
-    # width, along the top or bottom) is the frame's own border: a cropped photo's dark rim or
-    # the desk at the edge, read as a 1 (10 such false digits in the 13 real photos).
-    border_sliver_aspect: float = 0.15
-    # Hard cap on candidates per frame so a noisy frame costs bounded time (largest kept); a
-    # dense sheet holds 60-70 digits.
-    max_candidates: int = 80
+    # Pieces linked by such pairs are also offered as one digit up to this many together: a digit
+    # broken in three. Any union is at most `union_max_aspect` times as wide as tall: wider ink
+    # is touching digits, offered split instead.
+    max_group: int = 3
+    union_max_aspect: float = 1.6
+    # Pairs kept per piece, most compact union first: a piece of a digit has one or two partners,
+    # a speck of leather or gravel dozens.
+    max_partners: int = 3
+    # The frame around a candidate that the model sees beside its 28x28 patch: a square this many
+    # times the candidate's longer side. Wide enough to show the paper or the texture around it
+    # and the neighbours on its line (a wood-grain line is a 1 on its own, not among its
+    # parallels); narrow enough that the candidate is still a visible part of it.
+    context_scale: float = 3.0
+    # Bounds on the work of a busy frame (grass, gravel, a page of small print): pieces looked at
+    # (digit-sized ones first, largest first) and proposals read. A page of 200 digits needs
+    # about 500 proposals; a frame of 1280x720 with 10 digits about 20.
+    max_pieces: int = 1500
+    max_proposals: int = 1000
 
 
 @dataclass(frozen=True)

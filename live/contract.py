@@ -20,6 +20,10 @@ REJECT_LABEL = 10
 NUM_CLASSES = NUM_DIGITS + 1
 CLASS_NAMES = [str(d) for d in range(NUM_DIGITS)] + ["not a digit"]
 
+# The second input: the frame around the candidate, grey, this many pixels square, scaled so that
+# the paper's brightness is about 1 (see `context_to_input`).
+CONTEXT_SIZE = 32
+
 CONTRACT = {
     "input_shape": [IMAGE_SIZE, IMAGE_SIZE, 1],
     "dtype": "float32",
@@ -29,6 +33,8 @@ CONTRACT = {
     "digit_box_px": DIGIT_BOX,
     "placement": "longer side fitted to 20 px keeping aspect ratio, centre of mass at (14, 14)",
     "classes": CLASS_NAMES,
+    "context": f"optional second input: {CONTEXT_SIZE}x{CONTEXT_SIZE}x1 float32, the grey frame around the patch "
+               "(3 times its longer side), divided by its 90th percentile and clipped to [0, 1.5], then / 1.5",
 }
 
 
@@ -38,6 +44,15 @@ def normalize(images_u8: np.ndarray) -> np.ndarray:
     if images_u8.ndim != 3 or images_u8.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
         raise ValueError(f"expected (N, {IMAGE_SIZE}, {IMAGE_SIZE}) images, got {images_u8.shape}")
     return (images_u8.astype(np.float32) / 255.0)[..., None]
+
+
+def contexts_to_input(contexts_u8: np.ndarray) -> np.ndarray:
+    """uint8 (N, CONTEXT_SIZE, CONTEXT_SIZE) grey crops -> float32 (N, CONTEXT_SIZE, CONTEXT_SIZE, 1):
+    each divided by its own 90th percentile (the paper, under any light), clipped, into [0, 1]."""
+    contexts = np.asarray(contexts_u8, np.float32).reshape(-1, CONTEXT_SIZE, CONTEXT_SIZE)
+    bright = np.percentile(contexts.reshape(len(contexts), -1), 90, axis=1)
+    scaled = contexts / np.maximum(bright, 8.0)[:, None, None]
+    return (np.clip(scaled, 0.0, 1.5) / 1.5)[..., None].astype(np.float32)
 
 
 # MNIST strokes are about 0.11 of the digit's longer side (median over the test set; 10-90 %:

@@ -1,4 +1,12 @@
-"""One frame -> its digits: segment, build patches, one batched model call, resolve touching digits.
+"""One frame -> its digits: proposals, their patches, one batched model call, one decision rule.
+
+The decision: every piece of ink is read once, either as part of one digit or as not a digit,
+and the frame's reading is the one with the largest total log-probability, each reading's
+log-probability weighted by the ink it explains. A union of pieces wins over the pieces, or a
+split over its whole, only because the model reads it more surely. The model's "not a digit"
+class means "not one digit" (it is trained on letters, textures and touching digits alike), so a
+wide piece it rejects may still be read as touching digits; a piece read as 1 is no evidence of
+that, since any stroke cut out of a wider piece reads as 1.
 
 The loop and `live.predict` both call `Recognizer`, so a photo and a video frame are read the same
 way. A video is read through `recognize_stream`, which overlaps the two halves of the work on the
@@ -13,11 +21,12 @@ from typing import Iterable, Iterator
 import cv2
 import numpy as np
 
-from live.classifier import Classifier, best_digit
+from live.classifier import Classifier
 from live.config import SegmentConfig
+from live.contract import NUM_DIGITS, REJECT_LABEL
 from live.detections import Detections
-from live.patches import make_patches
-from live.segment import Candidate, Segmentation, segment
+from live.patches import make_contexts, make_patches
+from live.segment import Segmentation, segment
 
 
 @dataclass(frozen=True)
@@ -28,10 +37,94 @@ class Recognition:
 
 
 @dataclass(frozen=True)
-class _Prepared:
+class Prepared:
     segmentation: Segmentation
-    items: list[Candidate]  # each candidate followed by the pieces of each of its splits
     patches: np.ndarray
+    contexts: np.ndarray
+
+
+@dataclass(frozen=True)
+class Readings:
+    """The model's reading of every candidate of a frame, in batch order."""
+
+    labels: np.ndarray  # best digit
+    confidences: np.ndarray  # its probability
+    log_digit: np.ndarray  # log of it
+    log_reject: np.ndarray  # log-probability of "not a digit" (-inf for a 10-class model)
+
+    @classmethod
+    def of(cls, probs: np.ndarray, has_reject: bool) -> "Readings":
+        digits = probs[:, :NUM_DIGITS]
+        labels = digits.argmax(axis=1)
+        confs = digits[np.arange(len(probs)), labels]
+        with np.errstate(divide="ignore"):
+            log_digit = np.log(np.maximum(confs, 1e-12))
+            log_reject = np.log(np.maximum(probs[:, REJECT_LABEL], 1e-12)) if has_reject else np.full(len(probs), -np.inf)
+        return cls(labels, confs, log_digit, log_reject)
+
+    @property
+    def is_digit(self) -> np.ndarray:
+        return self.log_digit > self.log_reject
+
+
+def choose(seg: Segmentation, read: Readings) -> list[int]:
+    """Batch indices of the candidates read as digits under the module's one rule.
+
+    Each digit-sized piece takes its best own reading: one digit, not a digit, or a split into
+    touching digits (each piece a digit, not all of them 1s, scored against the whole read as one
+    digit). A piece too small to be a digit alone costs nothing to leave out. Then unions of
+    pieces are taken, most gain first, where their ink-weighted log-probability as one digit
+    beats what their pieces score on their own.
+    """
+    starts = np.cumsum([0] + [len(p.candidates) for p in seg.proposals])
+    atoms = len(seg.atom_ink)
+    own_score = np.zeros(atoms)  # what each piece scores read on its own
+    own_digits: list[list[int]] = [[] for _ in range(atoms)]
+    best_whole: dict[int, float] = {}
+    unions: list[int] = []
+    for k, proposal in enumerate(seg.proposals):
+        if len(proposal.atoms) > 1:
+            unions.append(k)
+            continue
+        atom, i = proposal.atoms[0], int(starts[k])
+        weight = seg.atom_ink[atom]
+        if not proposal.is_split:
+            best_whole[atom] = weight * read.log_digit[i]
+            if read.is_digit[i]:
+                own_score[atom], own_digits[atom] = weight * read.log_digit[i], [i]
+            else:
+                own_score[atom], own_digits[atom] = weight * read.log_reject[i], []
+    for k, proposal in enumerate(seg.proposals):
+        if not proposal.is_split:
+            continue
+        atom = proposal.atoms[0]
+        pieces = list(range(int(starts[k]), int(starts[k + 1])))
+        if not all(read.is_digit[p] for p in pieces) or all(read.labels[p] == 1 for p in pieces):
+            continue
+        ink = np.array([np.count_nonzero(c.ink) for c in proposal.candidates], np.float64)
+        score = seg.atom_ink[atom] * float((ink / ink.sum()) @ read.log_digit[pieces])
+        # A split competes with the whole read as one digit: the whole's "not a digit" means
+        # "not one digit", which touching digits are.
+        if score > best_whole[atom]:
+            best_whole[atom], own_score[atom], own_digits[atom] = score, score, pieces
+    gains = []
+    for k in unions:
+        proposal, i = seg.proposals[k], int(starts[k])
+        if not read.is_digit[i]:
+            continue
+        members = list(proposal.atoms)
+        gain = seg.atom_ink[members].sum() * read.log_digit[i] - own_score[members].sum()
+        if gain > 0:
+            gains.append((gain, i, members))
+    taken = np.zeros(atoms, bool)
+    chosen: list[int] = []
+    for gain, i, members in sorted(gains, key=lambda g: -g[0]):
+        if not taken[members].any():
+            taken[members] = True
+            chosen.append(i)
+    for atom in np.flatnonzero(~taken):
+        chosen.extend(own_digits[atom])
+    return sorted(chosen)
 
 
 class Recognizer:
@@ -42,153 +135,22 @@ class Recognizer:
     def __call__(self, frame_bgr: np.ndarray) -> Recognition:
         return self.read(self.prepare(frame_bgr))
 
-    def prepare(self, frame_bgr: np.ndarray) -> _Prepared:
-        """The image half: candidates and their patches (OpenCV and NumPy only)."""
+    def prepare(self, frame_bgr: np.ndarray) -> Prepared:
+        """The image half: proposals and the patches of their candidates (OpenCV and NumPy only)."""
         seg = segment(frame_bgr, self.segment_cfg)
-        # Wholes and split pieces go into the same batch: still one model call per frame.
-        items = []
-        for cand in seg.candidates:
-            items.append(cand)
-            for pieces in cand.splits:
-                items.extend(pieces)
-        items.extend(join.union for join in seg.joins)  # last, in the order of seg.joins
-        return _Prepared(seg, items, make_patches([c.ink for c in items]))
+        candidates = seg.candidates
+        contexts = make_contexts([c.context for c in candidates]) if self.classifier.uses_context else None
+        return Prepared(seg, make_patches([c.ink for c in candidates]), contexts)
 
-    def read(self, prepared: _Prepared) -> Recognition:
-        """The model half: one batched call, then whole-or-split decisions."""
-        seg, items, patches = prepared.segmentation, prepared.items, prepared.patches
-        probs = self.classifier.probabilities(patches)
-        labels, confs, is_digit = best_digit(probs, self.classifier.has_reject)
-        cfg = self.segment_cfg
-        keep: list[int] = []
-        rejected: list[int] = []  # candidates read as not a digit, letters among them
-        taken: list[tuple[int, list[int]]] = []  # (whole, pieces) of each split that won
-        wholes: list[int] = []  # each candidate's own item
-        i = 0
-        for cand in seg.candidates:
-            whole = i
-            wholes.append(whole)
-            i += 1
-            best, best_score = None, float(confs[whole]) if is_digit[whole] else 0.0
-            for pieces in cand.splits:
-                indices = list(range(i, i + len(pieces)))
-                i += len(pieces)
-                score = _split_score(indices, labels, confs, is_digit, cfg.split_min_confidence,
-                                     cfg.split_one_min_confidence)
-                if score > best_score:
-                    best, best_score = indices, score
-            if best is not None:
-                taken.append((whole, best))
-            elif is_digit[whole]:
-                keep.append(whole)
-            else:
-                rejected.append(whole)
-        joined = self._joined(seg, wholes, items, labels, confs, is_digit, rejected)
-        if joined:
-            used = {m for _, members in joined for m in members}
-            keep = [k for k in keep if k not in used] + [union for union, _ in joined]
-            rejected = [r for r in rejected if r not in used]
-            taken = [(whole, pieces) for whole, pieces in taken if whole not in used]
-        for whole, pieces in taken:
-            # A bold n is a 1 and a 7 joined at the top; beside the rejected letters of its word
-            # it stays one candidate. Touching digits of a number stand beside digits.
-            if _in_word(items[whole].box_xywh, items, rejected):
-                (keep if is_digit[whole] else rejected).append(whole)
-            else:
-                keep.extend(pieces)
-        keep = _outside_words(keep, rejected, items, confs, cfg.word_min_confidence)
-        keep_arr = np.array(keep, np.int64)
-        detections = Detections.untracked([items[k].box_xywh for k in keep], labels[keep_arr], confs[keep_arr])
-        return Recognition(detections, seg.mask, patches[keep_arr])
-
-
-    def _joined(self, seg: Segmentation, wholes: list[int], items: list[Candidate], labels: np.ndarray,
-                confs: np.ndarray, is_digit: np.ndarray, rejected: list[int]) -> list[tuple[int, list[int]]]:
-        """(union item, member items) of each join taken: its union reads as a digit at least
-        `join_min_confidence` surely, more surely than its pieces read as separate digits, and
-        not in a word. Surest unions first; a piece joins at most once.
-
-        A union must not swallow a digit. A piece read as another digit than the union, a 1
-        aside (every broken stroke reads as one), must be unsure of it (below `join_piece_sure`);
-        and when a piece already reads as the union's digit, the others may only be 1s or not
-        digits at all: a small 8 beside a 7 joined with it still reads as 7. Pieces that are
-        all rejected join only one above the other (a 5's bar and body): side by side on a line
-        they are letters of a word ("uk" read as 4).
-        """
-        cfg = self.segment_cfg
-        first = len(items) - len(seg.joins)  # the unions close the batch
-        unions = first + np.arange(len(seg.joins))
-        order = unions[np.argsort(-confs[unions], kind="stable")] if len(unions) else unions
-        taken: list[tuple[int, list[int]]] = []
-        used: set[int] = set()
-        for union in order:
-            members = [wholes[m] for m in seg.joins[union - first].members]
-            if not is_digit[union] or confs[union] < cfg.join_min_confidence or used.intersection(members):
-                continue
-            same = [m for m in members if is_digit[m] and labels[m] == labels[union]]
-            others = [m for m in members if m not in same]
-            if any(is_digit[m] and labels[m] != 1 and (same or confs[m] >= cfg.join_piece_sure) for m in others):
-                continue
-            if not any(is_digit[m] for m in members) and _side_by_side([items[m].box_xywh for m in members]):
-                continue
-            if confs[union] <= _pieces_score(members, labels, confs, is_digit, cfg.split_min_confidence,
-                                             cfg.split_one_min_confidence):
-                continue
-            if _in_word(items[union].box_xywh, items, [r for r in rejected if r not in members]):
-                continue
-            used.update(members)
-            taken.append((int(union), members))
-        return taken
-
-
-def _side_by_side(boxes: list[tuple[int, int, int, int]]) -> bool:
-    """Whether two boxes stand on one line: overlapping vertically by half the shorter one."""
-    (_, y0, _, h0), (_, y1, _, h1) = boxes
-    return min(y0 + h0, y1 + h1) - max(y0, y1) >= 0.5 * min(h0, h1)
-
-
-def _outside_words(keep: list[int], rejected: list[int], items: list[Candidate], confs: np.ndarray,
-                   min_confidence: float) -> list[int]:
-    """Drop unsure digits that stand in a word (see `_in_word`). A printed y reads as a 4 and an a
-    as a 2, but in "day" their neighbours are letters the model rejects; the digits of a number
-    stand beside digits."""
-    return [k for k in keep if confs[k] >= min_confidence or not _in_word(items[k].box_xywh, items, rejected)]
-
-
-def _in_word(box: tuple[int, int, int, int], items: list[Candidate], rejected: list[int]) -> bool:
-    """Whether a rejected candidate of like height stands beside `box` on its line, within half
-    its height."""
-    if not rejected:
-        return False
-    x, y, w, h = box
-    others = np.array([items[r].box_xywh for r in rejected], np.float64)
-    overlap_y = np.minimum(y + h, others[:, 1] + others[:, 3]) - np.maximum(y, others[:, 1])
-    gap_x = np.maximum(others[:, 0] - (x + w), x - (others[:, 0] + others[:, 2]))
-    ratio = others[:, 3] / h
-    return bool(((overlap_y >= 0.5 * np.minimum(h, others[:, 3])) & (gap_x <= 0.5 * h)
-                 & (ratio >= 0.5) & (ratio <= 2.0)).any())
-
-
-def _split_score(pieces: list[int], labels: np.ndarray, confs: np.ndarray, is_digit: np.ndarray,
-                 min_confidence: float, one_min_confidence: float) -> float:
-    """How surely a split reads as separate digits (geometric mean of the pieces' confidence),
-    0 when any piece is not surely a digit (a piece read as 1 needs `one_min_confidence`). A split
-    wins over the whole when it scores higher.
-
-    Cutting a letter (u, V, x, A) or a drawn box in two gives strokes that read as confident 1s,
-    so a split into nothing but 1s scores 0: two touching 1s are rare, cut letters are not.
-    """
-    if all(labels[p] == 1 for p in pieces):
-        return 0.0
-    return _pieces_score(pieces, labels, confs, is_digit, min_confidence, one_min_confidence)
-
-
-def _pieces_score(pieces: list[int], labels: np.ndarray, confs: np.ndarray, is_digit: np.ndarray,
-                  min_confidence: float, one_min_confidence: float) -> float:
-    """Geometric mean of the pieces' confidence, 0 unless every piece is surely a digit."""
-    if not all(is_digit[p] and confs[p] >= (one_min_confidence if labels[p] == 1 else min_confidence) for p in pieces):
-        return 0.0
-    return float(np.exp(np.mean(np.log(confs[pieces]))))
+    def read(self, prepared: Prepared) -> Recognition:
+        """The model half: one batched call for every candidate, then the one decision rule."""
+        probs = self.classifier.probabilities(prepared.patches, prepared.contexts)
+        read = Readings.of(probs, self.classifier.has_reject)
+        keep = np.array(choose(prepared.segmentation, read), np.int64)
+        candidates = prepared.segmentation.candidates
+        detections = Detections.untracked([candidates[k].box_xywh for k in keep], read.labels[keep],
+                                          read.confidences[keep])
+        return Recognition(detections, prepared.segmentation.mask, prepared.patches[keep])
 
 
 def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, Recognition]]:

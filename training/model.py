@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from live.contract import IMAGE_SIZE, NUM_CLASSES, NUM_DIGITS, normalize
+from live.contract import CONTEXT_SIZE, IMAGE_SIZE, NUM_CLASSES, NUM_DIGITS, contexts_to_input, normalize
 from live.runtime import import_keras
 
 if TYPE_CHECKING:  # keras is imported lazily, through runtime.import_keras(), to keep TF quiet
@@ -58,6 +58,56 @@ def build_cnn() -> keras.Model:
     return model
 
 
+def build_context_cnn(patch_model: keras.Model) -> keras.Model:
+    """The CNN with a second input, the frame around the patch, which decides whether the patch
+    is a digit at all while the patch alone still decides which digit: the patch branch is
+    `patch_model`'s own layers (frozen, in inference mode), giving its 11 logits and the 128
+    features under them; a small CNN reads the 32x32 context, and a head on both adds a
+    correction to the "not a digit" logit only, initialised to zero, so the untrained model reads
+    exactly as `patch_model` does. A wood-grain line's patch *is* a 1; what tells them apart is
+    the parallel lines and the wood around it.
+    """
+    keras = import_keras()
+    classes = patch_model.get_layer("probabilities")
+    body = keras.Model(patch_model.inputs, patch_model.get_layer("probabilities").input, name="patch_body")
+    body.trainable = False
+    digit_logits = keras.layers.Dense(NUM_CLASSES, name="digit_logits", trainable=False)
+    patch = keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE, 1), name="patch")
+    context = keras.Input(shape=(CONTEXT_SIZE, CONTEXT_SIZE, 1), name="context")
+    features = body(patch, training=False)
+    logits = digit_logits(features)
+    digit_logits.set_weights(classes.get_weights())  # softmax(its linear output) is the patch model
+    c = context
+    for filters in (16, 32, 64):  # 32 -> 16 -> 8 -> 4
+        c = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(c)
+        c = keras.layers.MaxPooling2D()(c)
+    c = keras.layers.Dense(64, activation="relu")(keras.layers.Flatten()(c))
+    h = keras.layers.Concatenate()([features, c])
+    h = keras.layers.Dropout(0.3)(keras.layers.Dense(64, activation="relu")(h))
+    reject = keras.layers.Dense(1, kernel_initializer="zeros", bias_initializer="zeros", name="context_reject")(h)
+    # A fixed map of that one number onto the reject logit (a frozen Dense, not a Lambda: the
+    # model must load in safe mode).
+    to_reject = keras.layers.Dense(NUM_CLASSES, use_bias=False, trainable=False, name="onto_reject_logit")
+    correction = to_reject(reject)
+    to_reject.set_weights([np.eye(1, NUM_CLASSES, NUM_CLASSES - 1, dtype=np.float32)])
+    outputs = keras.layers.Softmax(name="probabilities")(keras.layers.Add()([logits, correction]))
+    model = keras.Model([patch, context], outputs, name="cnn_context")
+    model.compile(optimizer=keras.optimizers.Adam(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def patch_model_of(model: keras.Model) -> keras.Model:
+    """The patch-only CNN inside a context model (its body and digit logits, with a softmax), or
+    the model itself when it reads patches only."""
+    if len(model.inputs) == 1:
+        return model
+    keras = import_keras()
+    patch = keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE, 1), name="patch")
+    body = model.get_layer("patch_body")
+    logits = model.get_layer("digit_logits")(body(patch, training=False))
+    return keras.Model(patch, keras.layers.Softmax(name="probabilities")(logits), name="cnn")
+
+
 def build_mlp() -> keras.Model:
     """The original baseline, unchanged: two 128-unit ReLU layers, 10 classes, plain MNIST."""
     keras = import_keras()
@@ -84,13 +134,21 @@ def build_model(arch: str) -> keras.Model:
     raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHS)}")
 
 
-def predict_probabilities(model: keras.Model, images_u8: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+def predict_probabilities(model: keras.Model, images_u8: np.ndarray, contexts_u8: np.ndarray | None = None,
+                          batch_size: int = 1000) -> np.ndarray:
     """Softmax output for uint8 (N, 28, 28) patches, in batches; direct calls, since Keras
-    documents predict() as meant for large datasets, not for repeated use."""
-    batches = [
-        np.asarray(model(normalize(images_u8[i : i + batch_size]), training=False))
-        for i in range(0, len(images_u8), batch_size)
-    ]
+    documents predict() as meant for large datasets, not for repeated use. A context model reads
+    `contexts_u8` beside them, or, where none are given (MNIST), each patch drawn on plain paper."""
+    if len(model.inputs) > 1 and contexts_u8 is None:
+        from training.scenes import paper_context
+
+        contexts_u8 = paper_context(images_u8, np.random.default_rng(0))
+
+    def inputs(i: int):
+        patches = normalize(images_u8[i:i + batch_size])
+        return patches if len(model.inputs) == 1 else [patches, contexts_to_input(contexts_u8[i:i + batch_size])]
+
+    batches = [np.asarray(model(inputs(i), training=False)) for i in range(0, len(images_u8), batch_size)]
     return np.concatenate(batches) if batches else np.zeros((0, model.output_shape[-1]), np.float32)
 
 

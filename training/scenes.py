@@ -1,13 +1,17 @@
-"""Camera-domain training patches: MNIST training digits photographed by the scene generator and
-cut out by the live segmenter, so the model learns from exactly the patches it will be shown.
+"""Camera-domain training samples: what the live segmenter proposes in rendered camera scenes and
+in real photographs without digits, each as (28x28 patch, the frame around it, label).
 
-`augment.py` imitates the camera on a single digit; here whole frames are rendered by
-`live.synth.render_scene` (paper, ink, perspective, uneven light, blur, noise, JPEG, rulings,
-letters and shapes beside the digits) and every candidate `live.segment.segment` finds becomes
-a patch through `contract.ink_to_patch`, as in the live loop. A candidate that matches a true
-digit's box takes its label; one that touches no digit at all (a letter, a shape, wood grain,
-the paper's edge) is "not a digit"; a partial overlap (a fragment, two digits in one box) is
-left out, since neither label would be true.
+Scenes are rendered by `live.synth.render_scene` from MNIST training digits (paper, ink,
+perspective, uneven light, blur, noise, JPEG, rulings, letters and shapes beside the digits),
+sometimes written so tightly that neighbours touch, sometimes in front of a real photograph
+instead of a generated surface, sometimes darkened toward the corners like a laptop webcam.
+Every candidate of every proposal `live.segment.segment` makes (a piece alone, pieces joined, a
+piece split) becomes a sample, exactly as the live side reads it: a candidate matching a true
+digit's box takes its label; one touching no digit (a letter, a shape, wood grain, the paper's
+edge, a fragment of the backdrop) is "not a digit"; a partial overlap (a fragment of a digit, two
+digits in one box) is left out, since neither label would be true. Real photographs
+(`live.backdrops.TRAINING_PHOTOS`) made into webcam frames give "not a digit" samples of faces,
+hair, walls, grass and gravel, which no renderer draws.
 
 Only the digits passed in are drawn: give the training split, never the test set, which the
 benchmark renders with its own seeds.
@@ -19,67 +23,135 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from live.contract import IMAGE_SIZE, REJECT_LABEL, ink_to_patch
+from live.contract import CONTEXT_SIZE, IMAGE_SIZE, REJECT_LABEL
 
 # A candidate is that digit when its box and the digit's true box overlap this much (IoU).
 MATCH_IOU = 0.6
-# Share of frames holding no digit, only letters and shapes: the reject class's scene examples.
+# ... and touches no digit when at most this share of its box lies in any digit's box.
+NO_DIGIT_SHARE = 0.05
+# Shares of the rendered frames: digit-free (letters and shapes only), written tightly enough
+# that neighbours touch, in front of a real photograph, darkened toward the corners.
 DIGIT_FREE_SHARE = 0.2
+TOUCHING_SHARE = 0.25
+PHOTO_BACKDROP_SHARE = 0.4
+VIGNETTE_SHARE = 0.5
+# Frames made of real photographs alone, per rendered scene.
+PHOTO_FRAMES_PER_SCENE = 0.35
+# Non-digits kept per frame, drawn at random: about four times a frame's digits.
+MAX_REJECTS = 24
+# Frame sizes of laptop webcams and of the demo.
+FRAME_SIZES = ((640, 480), (1280, 720))
 # Frames are rendered in chunks of this many, one seed per chunk, spread over the workers.
-CHUNK_FRAMES = 250
-
+CHUNK_FRAMES = 200
 
 _DIGITS: tuple[np.ndarray, np.ndarray] | None = None
+_PHOTOS: list[np.ndarray] | None = None
 
 
 def _share(digits: np.ndarray, labels: np.ndarray) -> None:
-    """Give a worker the digits once, instead of with every chunk."""
-    global _DIGITS
+    """Give a worker the digits and the photographs once, instead of with every chunk."""
+    global _DIGITS, _PHOTOS
+    from live.backdrops import TRAINING_PHOTOS, load_photos
+
     _DIGITS = (digits, labels)
+    _PHOTOS = load_photos(TRAINING_PHOTOS)
 
 
-def _chunk(job: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+Samples = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _empty() -> Samples:
+    return (np.zeros((0, IMAGE_SIZE, IMAGE_SIZE), np.uint8), np.zeros((0, CONTEXT_SIZE, CONTEXT_SIZE), np.uint8),
+            np.zeros(0, np.int64))
+
+
+def label_candidates(boxes: np.ndarray, truth_boxes: np.ndarray, truth_labels: np.ndarray) -> np.ndarray:
+    """Each candidate's label: its digit (IoU >= MATCH_IOU), REJECT_LABEL (touching no digit), or
+    -1 (a partial overlap: left out)."""
+    from live.boxes import iou_matrix
+
+    labels = np.full(len(boxes), -1, np.int64)
+    if len(boxes) == 0:
+        return labels
+    if len(truth_boxes) == 0:
+        labels[:] = REJECT_LABEL
+        return labels
+    iou = iou_matrix(truth_boxes, boxes)
+    best = iou.argmax(axis=0)
+    matched = iou[best, np.arange(len(boxes))] >= MATCH_IOU
+    labels[matched] = truth_labels[best[matched]]
+    # Share of each candidate's box inside any digit's box.
+    b = np.asarray(boxes, np.float64)
+    t = np.asarray(truth_boxes, np.float64)
+    iw = np.clip(np.minimum(b[:, None, 0] + b[:, None, 2], t[None, :, 0] + t[None, :, 2])
+                 - np.maximum(b[:, None, 0], t[None, :, 0]), 0, None)
+    ih = np.clip(np.minimum(b[:, None, 1] + b[:, None, 3], t[None, :, 1] + t[None, :, 3])
+                 - np.maximum(b[:, None, 1], t[None, :, 1]), 0, None)
+    inside = (iw * ih).max(axis=1) / np.maximum(b[:, 2] * b[:, 3], 1)
+    labels[~matched & (inside <= NO_DIGIT_SHARE)] = REJECT_LABEL
+    return labels
+
+
+def frame_samples(frame_bgr: np.ndarray, truth_boxes: np.ndarray, truth_labels: np.ndarray,
+                  rng: np.random.Generator, max_rejects: int = 0) -> Samples:
+    """(patches, contexts, labels) of the labelled candidates the live segmenter proposes: every
+    digit, and at most `max_rejects` non-digits drawn at random (0: all of them). A textured
+    frame proposes hundreds of pieces, and they are much alike."""
+    from live.contract import ink_to_patch
+    from live.segment import segment
+
+    candidates = segment(frame_bgr).candidates
+    labels = label_candidates(np.array([c.box_xywh for c in candidates]).reshape(-1, 4), truth_boxes, truth_labels)
+    rejects = np.flatnonzero(labels == REJECT_LABEL)
+    if max_rejects and len(rejects) > max_rejects:
+        labels[rng.choice(rejects, len(rejects) - max_rejects, replace=False)] = -1
+    kept = [c for c, label in zip(candidates, labels) if label >= 0]
+    if not kept:
+        return _empty()
+    return (np.stack([ink_to_patch(c.ink) for c in kept]), np.stack([c.context for c in kept]), labels[labels >= 0])
+
+
+def _chunk(job: tuple[int, int]) -> Samples:
     frames, seed = job
-    digits, labels = _DIGITS
     import cv2
 
-    from live.segment import segment
+    from live.backdrops import camera_frame, vignette
     from live.synth import render_scene
-    from live.tracking import iou_matrix
 
     cv2.setNumThreads(1)
+    digits, labels = _DIGITS
     rng = np.random.default_rng(seed)
-    patches, classes = [], []
+    parts = []
+    none = (np.zeros((0, 4), np.int64), np.zeros(0, np.int64))
     for _ in range(frames):
-        if rng.random() < DIGIT_FREE_SHARE:
-            frame, truth = render_scene(rng, digits, labels, n_digits=0, n_distractors=int(rng.integers(3, 12)))
-        else:
-            frame, truth = render_scene(rng, digits, labels, n_distractors=int(rng.integers(0, 4)))
-        candidates = segment(frame).candidates
-        if not candidates:
+        width, height = FRAME_SIZES[int(rng.integers(len(FRAME_SIZES)))]
+        photo = _PHOTOS[int(rng.integers(len(_PHOTOS)))]
+        if rng.random() < PHOTO_FRAMES_PER_SCENE / (1 + PHOTO_FRAMES_PER_SCENE):
+            parts.append(frame_samples(camera_frame(rng, photo, width, height), *none, rng, MAX_REJECTS))
             continue
-        iou = iou_matrix(truth.boxes_xywh, np.array([c.box_xywh for c in candidates]))
-        for j, cand in enumerate(candidates):
-            best = iou[:, j].max(initial=0.0)
-            if best >= MATCH_IOU:
-                classes.append(int(truth.labels[iou[:, j].argmax()]))
-            elif best == 0.0:
-                classes.append(REJECT_LABEL)
-            else:
-                continue
-            patches.append(ink_to_patch(cand.ink))
-    return (np.array(patches, np.uint8).reshape(-1, IMAGE_SIZE, IMAGE_SIZE),
-            np.array(classes, np.int64))
+        backdrop = camera_frame(rng, photo, width, height) if rng.random() < PHOTO_BACKDROP_SHARE else None
+        pitch = rng.uniform(0.55, 0.85) if rng.random() < TOUCHING_SHARE else 1.25
+        if rng.random() < DIGIT_FREE_SHARE:
+            frame, truth = render_scene(rng, digits, labels, width, height, n_digits=0,
+                                        n_distractors=int(rng.integers(3, 12)), backdrop=backdrop)
+        else:
+            frame, truth = render_scene(rng, digits, labels, width, height, n_distractors=int(rng.integers(0, 4)),
+                                        backdrop=backdrop, pitch=pitch)
+        if rng.random() < VIGNETTE_SHARE:
+            frame = np.clip(frame * vignette(rng, width, height)[..., None], 0, 255).astype(np.uint8)
+        parts.append(frame_samples(frame, truth.boxes_xywh, truth.labels, rng, MAX_REJECTS))
+    return tuple(np.concatenate([p[k] for p in parts]) if parts else _empty()[k] for k in range(3))
 
 
-def scene_patches(digits_u8: np.ndarray, labels: np.ndarray, frames: int, seed: int = 0,
-                  workers: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """Patches (uint8 (N, 28, 28)) and labels (0-9, or REJECT_LABEL) from `frames` rendered scenes.
+def scene_samples(digits_u8: np.ndarray, labels: np.ndarray, frames: int, seed: int = 0,
+                  workers: int = 2) -> Samples:
+    """Patches (uint8 (N, 28, 28)), contexts (uint8 (N, 32, 32)) and labels (0-9, or REJECT_LABEL)
+    from `frames` rendered scenes and photograph frames.
 
     Repeatable for a given seed and frame count, whatever the number of workers.
     """
     if frames <= 0:
-        return np.zeros((0, IMAGE_SIZE, IMAGE_SIZE), np.uint8), np.zeros(0, np.int64)
+        return _empty()
     sizes = [CHUNK_FRAMES] * (frames // CHUNK_FRAMES) + ([frames % CHUNK_FRAMES] if frames % CHUNK_FRAMES else [])
     jobs = [(n, seed * 100_003 + k) for k, n in enumerate(sizes)]
     if workers > 1 and len(jobs) > 1:
@@ -90,4 +162,29 @@ def scene_patches(digits_u8: np.ndarray, labels: np.ndarray, frames: int, seed: 
     else:
         _share(digits_u8, labels)
         results = [_chunk(job) for job in jobs]
-    return np.concatenate([r[0] for r in results]), np.concatenate([r[1] for r in results])
+    return tuple(np.concatenate([r[k] for r in results]) for k in range(3))
+
+
+def paper_context(patches_u8: np.ndarray, rng: np.random.Generator, context_scale: float = 3.0) -> np.ndarray:
+    """Contexts for patches that come without a frame (MNIST digits, generated non-digits): each
+    drawn dark on plain paper at the scale the live side crops, under a soft gradient with noise.
+    uint8 (N, 28, 28) -> uint8 (N, CONTEXT_SIZE, CONTEXT_SIZE)."""
+    import cv2
+
+    from live.contract import DIGIT_BOX
+
+    n = len(patches_u8)
+    # The patch's 20 px digit box is one `context_scale`-th of the context's side.
+    side = max(4, int(round(IMAGE_SIZE * CONTEXT_SIZE / (context_scale * DIGIT_BOX))))
+    offset = (CONTEXT_SIZE - side) // 2
+    ink = np.zeros((n, CONTEXT_SIZE, CONTEXT_SIZE), np.float32)
+    for i, patch in enumerate(patches_u8):
+        ink[i, offset:offset + side, offset:offset + side] = cv2.resize(patch, (side, side),
+                                                                        interpolation=cv2.INTER_AREA) / 255.0
+    paper = rng.uniform(120, 245, (n, 1, 1))
+    pen = paper * rng.uniform(0.1, 0.6, (n, 1, 1))
+    ramp = np.linspace(-1, 1, CONTEXT_SIZE, dtype=np.float32)
+    angle = rng.uniform(0, 2 * np.pi, (n, 1, 1))
+    gradient = 1 + rng.uniform(0, 0.15, (n, 1, 1)) * (np.cos(angle) * ramp[None, None, :] + np.sin(angle) * ramp[None, :, None])
+    image = (paper - (paper - pen) * ink) * gradient + rng.normal(0, rng.uniform(1, 5, (n, 1, 1)), ink.shape)
+    return np.clip(image, 0, 255).astype(np.uint8)

@@ -1,19 +1,20 @@
 """Train the digit model and write it, with its model.json, where the live side will load it.
 
     python -m training.train                 # the CNN: 10 digits + "not a digit"
-    python -m training.train --init models_saved/model.keras   # then fine-tune it on camera scenes
+    python -m training.train --init models_saved/model.keras   # then add the context branch
     python -m training.train --arch mlp      # the original baseline on plain MNIST
 
 The CNN sees camera-augmented MNIST plus generated non-digits, freshly augmented every epoch;
 the softmax temperature that the live side uses for calibrated confidence is fitted on the
-held-out validation split with the same augmentation and negatives. `--init` starts from a
-trained model and fine-tunes it for a few epochs at a low rate with, besides that data, the
-patches the live segmenter cuts from rendered camera scenes of the training digits
+held-out validation split with the same augmentation and negatives. `--init` gives a trained
+CNN a second input, the frame around each patch, and trains that branch on what the live
+segmenter proposes in rendered camera scenes and in real photographs without digits
 (`training.scenes`): the shipped model is the first command followed by the second.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import os
@@ -24,14 +25,16 @@ from pathlib import Path
 
 import numpy as np
 
-from live.contract import CONTRACT, IMAGE_SIZE, NUM_DIGITS, REJECT_LABEL, normalize
+from live.backdrops import TRAINING_PHOTOS
+from live.config import SegmentConfig
+from live.contract import CONTRACT, NUM_DIGITS, REJECT_LABEL, contexts_to_input, normalize
 from live.mnist import DataError, load_mnist
 from live.model_file import ModelError, calibrate, load_model, metadata_path, read_metadata
 from live.runtime import import_keras
 from training.augment import augment
-from training.model import ARCHS, build_model, history_path, predict_probabilities
+from training.model import ARCHS, build_context_cnn, build_model, history_path, patch_model_of, predict_probabilities
 from training.negatives import make_negatives
-from training.scenes import scene_patches
+from training.scenes import paper_context, scene_samples
 
 # The last 5000 training digits are held out for validation and calibration, as keras-io does.
 VALIDATION_SIZE = 5000
@@ -45,12 +48,12 @@ CLEAN_SHARE = 0.25
 # settle on the digit shapes themselves.
 FINAL_EPOCHS_LIGHT = 2
 LIGHT_STRENGTH = 0.5
-# Fine-tuning (--init): a few epochs from a tenth of the first run's rate, so the model adapts
-# to the scenes' patches without forgetting MNIST, with 8000 rendered scenes (~45k digit and
-# ~23k non-digit patches, about 3 minutes to render on two cores).
-FINE_TUNE_EPOCHS = 3
-FINE_TUNE_RATE = 1e-4
-FINE_TUNE_SCENE_FRAMES = 8000
+# The context stage (--init): frames rendered and segmented for it (a few minutes on two cores),
+# MNIST digits and non-digits drawn on plain paper beside them, epochs and batch size.
+CONTEXT_SCENE_FRAMES = 3000
+CONTEXT_PAPER_DIGITS = 20_000
+CONTEXT_EPOCHS = 6
+CONTEXT_BATCH_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class TrainConfig:
     strength: float = 1.0
     verbose: int = 1
     init: Path | None = None  # fine-tune this trained model instead of starting afresh
-    scene_frames: int | None = None  # None: FINE_TUNE_SCENE_FRAMES with init, else none
+    scene_frames: int | None = None  # None: CONTEXT_SCENE_FRAMES (with init only)
 
 
 DEFAULT_EPOCHS = {"cnn": 18, "mlp": 10}
@@ -81,49 +84,37 @@ def _make_sequence_class():
     class AugmentedMnist(keras.utils.PyDataset):
         """One epoch = every training digit once plus fresh negatives, re-augmented per epoch."""
 
-        def __init__(self, x, y, negatives, epochs, batch_size, strength, seed, scenes=None, light_finish=True,
-                     **kwargs):
+        def __init__(self, x, y, negatives, epochs, batch_size, strength, seed, **kwargs):
             super().__init__(**kwargs)
             self.x, self.y, self.negatives = x, y, negatives
             self.epochs, self.batch_size, self.strength, self.seed = epochs, batch_size, strength, seed
             self.negatives_per_epoch = int(round(len(x) * NEGATIVE_SHARE / (1 - NEGATIVE_SHARE)))
-            # Scene patches (images, labels) are camera patches already: every epoch, as they are.
-            self.scenes = scenes if scenes is not None else (
-                np.zeros((0, IMAGE_SIZE, IMAGE_SIZE), np.uint8), np.zeros(0, np.int64))
-            # Ids count digits, then negatives, then scene patches.
-            self.scene_start = len(x) + len(negatives)
-            self.light_finish = light_finish
             self.epoch = 0
             self._shuffle()
 
         def _shuffle(self):
             rng = np.random.default_rng([self.seed, self.epoch])
             picked = rng.choice(len(self.negatives), size=self.negatives_per_epoch, replace=False)
-            self.order = rng.permutation(np.concatenate([
-                np.arange(len(self.x)), len(self.x) + picked, self.scene_start + np.arange(len(self.scenes[1]))]))
+            # Ids count digits, then negatives.
+            self.order = rng.permutation(np.concatenate([np.arange(len(self.x)), len(self.x) + picked]))
 
         def __len__(self):
             return int(np.ceil(len(self.order) / self.batch_size))
 
         def __getitem__(self, index):
             batch = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-            # Scene patches go in as they are; only digits and negatives are augmented.
-            scene_ids = batch[batch >= self.scene_start] - self.scene_start
-            ids = batch[batch < self.scene_start]
+            ids = batch
             is_negative = ids >= len(self.x)
             digit_ids = np.where(is_negative, 0, ids)
             negative_ids = np.where(is_negative, ids - len(self.x), 0)
             images = np.where(is_negative[:, None, None], self.negatives[negative_ids], self.x[digit_ids])
             labels = np.where(is_negative, REJECT_LABEL, self.y[digit_ids])
             rng = np.random.default_rng([self.seed, self.epoch, index])
-            light = self.light_finish and self.epoch >= self.epochs - FINAL_EPOCHS_LIGHT
+            light = self.epoch >= self.epochs - FINAL_EPOCHS_LIGHT
             strength = self.strength * (LIGHT_STRENGTH if light else 1.0)
             augmented = augment(images, strength, rng)
             keep_clean = (rng.random(len(ids)) < CLEAN_SHARE) & ~is_negative
             images = np.where(keep_clean[:, None, None], images, augmented)
-            if scene_ids.size:  # the order is shuffled already, so appending keeps batches mixed
-                images = np.concatenate([images, self.scenes[0][scene_ids]])
-                labels = np.concatenate([labels, self.scenes[1][scene_ids]])
             return normalize(images), labels.astype(np.int64)
 
         def on_epoch_end(self):
@@ -176,9 +167,9 @@ def run(config: TrainConfig) -> dict:
         raise ValueError("--init fine-tunes the cnn; the mlp baseline is always trained afresh")
     if config.init is not None and not config.init.is_file():
         raise ValueError(f"--init {config.init} does not exist; give a model trained by python -m training.train")
-    epochs = config.epochs or (FINE_TUNE_EPOCHS if config.init else DEFAULT_EPOCHS[config.arch])
-    scene_frames = config.scene_frames if config.scene_frames is not None else (
-        FINE_TUNE_SCENE_FRAMES if config.init else 0)
+    if config.init is not None:
+        return run_context(config)
+    epochs = config.epochs or DEFAULT_EPOCHS[config.arch]
     batch_size = config.batch_size or DEFAULT_BATCH_SIZE[config.arch]
     started = time.perf_counter()
 
@@ -195,10 +186,6 @@ def run(config: TrainConfig) -> dict:
     x_val, y_val = x_train[-validation_size:], y_train[-validation_size:]
 
     with_reject = config.arch == "cnn"
-    scenes = None
-    if with_reject and scene_frames:
-        # Rendered in spawned workers from the fitting digits only (no validation or test digit).
-        scenes = scene_patches(x_fit, y_fit, scene_frames, seed=config.seed)
     if with_reject:
         rng = np.random.default_rng(config.seed)
         per_epoch = int(round(len(x_fit) * NEGATIVE_SHARE / (1 - NEGATIVE_SHARE)))
@@ -211,7 +198,6 @@ def run(config: TrainConfig) -> dict:
         test_negatives = make_negatives(2000, x_test, rng)
         train_data = _make_sequence_class()(
             x_fit, y_fit, negatives_fit, epochs, batch_size, config.strength, config.seed,
-            scenes=scenes, light_finish=config.init is None,
             workers=1, use_multiprocessing=False, max_queue_size=16,
         )
         fit_inputs = {"x": train_data}
@@ -228,20 +214,12 @@ def run(config: TrainConfig) -> dict:
         raise ValueError(f"unknown --distribute {config.distribute!r}; the only choice is 'mirrored'")
     with strategy.scope():
         model = build_model(config.arch)
-        if config.init is not None:
-            start = load_model(config.init)
-            if start.output_shape != model.output_shape or start.count_params() != model.count_params():
-                raise ValueError(f"--init {config.init} is not a {config.arch} model of this project; "
-                                 f"train one with python -m training.train")
-            model.set_weights(start.get_weights())
     if config.verbose:
         model.summary()
 
     if with_reject:
-        # Cosine decay from Adam's default rate: fast early progress, a fine finish. Fine-tuning
-        # starts ten times lower, so the model keeps what it knows.
-        rate = FINE_TUNE_RATE if config.init else 1e-3
-        schedule = keras.optimizers.schedules.CosineDecay(rate, decay_steps=epochs * len(train_data), alpha=0.02)
+        # Cosine decay from Adam's default rate: fast early progress, a fine finish.
+        schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=epochs * len(train_data), alpha=0.02)
         model.optimizer.learning_rate = schedule
     history = model.fit(
         **fit_inputs,
@@ -276,24 +254,122 @@ def run(config: TrainConfig) -> dict:
     if with_reject:
         rejected = predict_probabilities(model, test_negatives).argmax(axis=1) == REJECT_LABEL
         metadata["reject_accuracy_on_test_negatives"] = float(np.mean(rejected))
-    if scenes is not None:
-        metadata["scene_frames"] = scene_frames
-        metadata["scene_patches"] = {"digits": int(np.sum(scenes[1] != REJECT_LABEL)),
-                                     "not_digits": int(np.sum(scenes[1] == REJECT_LABEL))}
-    if config.init is not None:
-        start_meta = read_metadata(config.init)
-        metadata["fine_tuned_from"] = {key: start_meta.get(key) for key in
-                                       ("epochs", "test_accuracy", "training_seconds", "date")}
+    _save(model, metadata, history, config.out)
+    return metadata
 
-    # The optimizer state would triple the file and the live side never trains: save an
-    # uncompiled copy with the same weights.
+
+def _save(model, metadata: dict, history, out: Path) -> None:
+    """The model without its optimizer state (it would triple the file, and the live side never
+    trains), its model.json and its history.json."""
     inference = type(model).from_config(model.get_config())
     inference.set_weights(model.get_weights())
-    inference.save(config.out)
-    metadata_path(config.out).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+    inference.save(out)
+    metadata_path(out).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
     history_values = {k: [float(v) for v in values] for k, values in history.history.items()}
-    history_path(config.out).write_text(json.dumps(history_values, indent=2) + "\n", encoding="utf-8")
+    history_path(out).write_text(json.dumps(history_values, indent=2) + "\n", encoding="utf-8")
+
+
+def run_context(config: TrainConfig) -> dict:
+    """The second stage: give a trained CNN the frame around each patch as a second input and
+    train that context branch (the patch branch stays as it is) on what the live segmenter
+    proposes in rendered camera scenes and in real photographs without digits, with MNIST
+    digits and generated non-digits on plain paper beside them."""
+    epochs = config.epochs or CONTEXT_EPOCHS
+    batch_size = config.batch_size or CONTEXT_BATCH_SIZE
+    scene_frames = config.scene_frames if config.scene_frames is not None else CONTEXT_SCENE_FRAMES
+    started = time.perf_counter()
+
+    # Data: scenes of the fitting digits; validation scenes of the held-out validation digits.
+    x_train, y_train, x_test, y_test = load_mnist(config.data)
+    keras = import_keras()
+    keras.utils.set_random_seed(config.seed)
+    if config.limit:
+        x_train, y_train = x_train[: config.limit], y_train[: config.limit]
+    validation_size = min(VALIDATION_SIZE, len(x_train) // 6)
+    x_fit, y_fit = x_train[:-validation_size], y_train[:-validation_size]
+    x_val, y_val = x_train[-validation_size:], y_train[-validation_size:]
+    rng = np.random.default_rng(config.seed)
+    fit_scenes = scene_samples(x_fit, y_fit, scene_frames, seed=config.seed)
+    val_scenes = scene_samples(x_val, y_val, max(20, scene_frames // 10), seed=config.seed + 1)
+
+    def on_paper(digits: np.ndarray, labels: np.ndarray, count: int) -> tuple[np.ndarray, ...]:
+        """`count` camera-augmented digits and generated non-digits, each on plain paper."""
+        picked = rng.choice(len(digits), size=min(count, len(digits)), replace=False)
+        negatives = make_negatives(int(count * NEGATIVE_SHARE), digits, rng)
+        patches = np.concatenate([augment(digits[picked], config.strength, rng), negatives])
+        classes = np.concatenate([labels[picked], np.full(len(negatives), REJECT_LABEL)])
+        return patches, paper_context(patches, rng), classes
+
+    parts = [fit_scenes, on_paper(x_fit, y_fit, CONTEXT_PAPER_DIGITS)]
+    x_patch, x_context, y = (np.concatenate([p[k] for p in parts]) for k in range(3))
+    val_parts = [val_scenes, on_paper(x_val, y_val, CONTEXT_PAPER_DIGITS // 10)]
+    v_patch, v_context, v_y = (np.concatenate([p[k] for p in val_parts]) for k in range(3))
+
+    # Model: the trained CNN's patch branch, frozen, and a new context branch.
+    start = load_model(config.init)
+    model = build_context_cnn(patch_model_of(start))
+    if len(start.inputs) > 1:  # a context model already: go on from its context branch too
+        model.set_weights(start.get_weights())
+    if config.verbose:
+        model.summary()
+    steps = int(np.ceil(len(y) / batch_size))
+    model.optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=epochs * steps, alpha=0.05)
+    history = model.fit([normalize(x_patch), contexts_to_input(x_context)], y, batch_size=batch_size, epochs=epochs,
+                        shuffle=True, validation_data=([normalize(v_patch), contexts_to_input(v_context)], v_y),
+                        verbose=config.verbose)
+    training_seconds = time.perf_counter() - started
+
+    # Evaluate: MNIST test digits on plain paper (argmax over every class, so a reject on a digit
+    # is wrong); calibrate on the validation scenes and digits.
+    test_predicted = predict_probabilities(model, x_test).argmax(axis=1)
+    val_probabilities = predict_probabilities(model, v_patch, v_context)
+    metadata = {
+        "arch": "cnn+context",
+        "parameters": int(model.count_params()),
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": config.seed,
+        "train_samples": int(len(y)),
+        "test_accuracy": float(np.mean(test_predicted == y_test)),
+        "test_errors": int(np.sum(test_predicted != y_test)),
+        "test_contexts": "each MNIST test digit drawn on plain paper (training.scenes.paper_context, seed 0)",
+        "per_class_accuracy": per_class_accuracy(y_test, test_predicted, NUM_DIGITS),
+        "training_seconds": round(training_seconds, 1),
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "num_classes": int(model.output_shape[-1]),
+        "contract": CONTRACT,
+        "temperature": fit_temperature(val_probabilities, v_y),
+        "temperature_fitted_on": "validation scenes and digits on paper (last 5000 training digits)",
+        "validation_accuracy": float(np.mean(val_probabilities.argmax(axis=1) == v_y)),
+        "scene_frames": scene_frames,
+        "scene_samples": {"digits": int(np.sum(fit_scenes[2] != REJECT_LABEL)),
+                          "not_digits": int(np.sum(fit_scenes[2] == REJECT_LABEL))},
+        "photographs": list(TRAINING_PHOTOS),
+        # The proposals the context branch learnt from are the segmenter's: what it was, and the
+        # code it ran.
+        "segment_config": dataclasses.asdict(SegmentConfig()),
+        "commit": _commit(),
+        "fine_tuned_from": {key: read_metadata(config.init).get(key)
+                            for key in ("arch", "epochs", "test_accuracy", "training_seconds", "date")},
+    }
+    _save(model, metadata, history, config.out)
     return metadata
+
+
+def _commit() -> str:
+    """The project's git commit, with "+changes" when the work tree differs from it; "unknown"
+    outside a git checkout."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -307,10 +383,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--distribute", choices=["mirrored"], help="train under tf.distribute.MirroredStrategy")
     parser.add_argument("--limit", type=int, help="use only the first N training digits (quick runs)")
     parser.add_argument("--strength", type=float, default=1.0, help="augmentation strength, 0 (none) to 1")
-    parser.add_argument("--init", type=Path, help="fine-tune this trained cnn (default 3 epochs, camera scenes)")
+    parser.add_argument("--init", type=Path,
+                        help=f"give this trained cnn the frame around each patch as a second input and train it "
+                             f"(default {CONTEXT_EPOCHS} epochs)")
     parser.add_argument("--scene-frames", type=int,
-                        help=f"rendered camera scenes to cut training patches from (default {FINE_TUNE_SCENE_FRAMES} "
-                             f"with --init, else 0)")
+                        help=f"with --init: camera frames to cut training samples from (default {CONTEXT_SCENE_FRAMES})")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if any(value is not None and value < 1 for value in (args.epochs, args.batch_size)) or (
