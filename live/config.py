@@ -94,9 +94,12 @@ class SegmentConfig:
     # is touching digits, offered split instead.
     max_group: int = 3
     union_max_aspect: float = 1.6
+    # ... and at least this much larger (box area) than its largest piece: a speck inside or
+    # beside a digit's box changes nothing the model would read.
+    union_min_growth: float = 1.15
     # Pairs kept per piece, most compact union first: a piece of a digit has one or two partners,
     # a speck of leather or gravel dozens.
-    max_partners: int = 3
+    max_partners: int = 2
     # The frame around a candidate that the model sees beside its 28x28 patch: a square this many
     # times the candidate's longer side. Wide enough to show the paper or the texture around it
     # and the neighbours on its line (a wood-grain line is a 1 on its own, not among its

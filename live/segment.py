@@ -133,6 +133,31 @@ def _grow_ink(ink: np.ndarray, box: tuple[int, int, int, int], gray: np.ndarray,
     return grown, (px0 + gx, py0 + gy)
 
 
+def fill_dark_holes(ink: np.ndarray, at: tuple[int, int], gray: np.ndarray) -> np.ndarray:
+    """The ink with its holes filled where they are as dark as ink: a marker stroke wider than the
+    threshold's window comes out hollow (its middle is no darker than its window's mean), and a
+    hollow 7 reads as an 8. A 0's or an 8's hole is paper: nearer the paper's grey than the ink's."""
+    background = (ink == 0).view(np.uint8)
+    count, labels = cv2.connectedComponents(background, connectivity=4)
+    if count <= 2:  # the outside only (or nothing): no hole
+        return ink
+    outside = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    holes = np.setdiff1d(np.arange(1, count), outside)
+    if holes.size == 0:
+        return ink
+    x, y = at
+    region = gray[y:y + ink.shape[0], x:x + ink.shape[1]]
+    ink_grey = float(np.median(region[ink > 0]))
+    paper_grey = float(np.median(region[np.isin(labels, outside) & (background > 0)]))
+    index = labels.ravel()
+    sums = np.bincount(index, weights=region.ravel().astype(np.float64), minlength=count)
+    sizes = np.maximum(np.bincount(index, minlength=count), 1)
+    dark = holes[sums[holes] / sizes[holes] < (ink_grey + paper_grey) / 2]
+    if dark.size == 0:
+        return ink
+    return np.where(np.isin(labels, dark), np.uint8(255), ink)
+
+
 def erase_rulings(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, min_h: float, hairline: int,
                   cfg: SegmentConfig) -> bool:
     """Erase ruled lines (at any tilt) that join the digits written on them; True if any was erased.
@@ -290,22 +315,27 @@ class _Frame:
     faint rims), its component labels, and the map back to frame pixels."""
 
     def __init__(self, gray: np.ndarray, mean: np.ndarray, labels: np.ndarray, to_frame: np.ndarray,
-                 cfg: SegmentConfig) -> None:
+                 hairline: int, cfg: SegmentConfig) -> None:
         self.gray, self.mean, self.labels, self.to_frame, self.cfg = gray, mean, labels, to_frame, cfg
+        self.hairline = hairline
         self.pyramid = pyramid_of(gray)
 
     def candidate(self, ids: list[int], box: tuple[int, int, int, int]) -> Candidate:
-        """The candidate made of components `ids` inside working box (x0, y0, x1, y1)."""
+        """The candidate made of components `ids` inside working box (x0, y0, x1, y1), with any
+        stub of ruling trimmed off."""
         x0, y0, x1, y1 = box
         region = self.labels[y0:y1, x0:x1]
-        own = region == ids[0] if len(ids) == 1 else np.isin(region, ids)
-        return self.from_ink(own.astype(np.uint8) * 255, (x0, y0))
+        own = region == ids[0]
+        for other in ids[1:]:  # a union has two or three pieces: compares beat np.isin
+            own |= region == other
+        return self.from_ink(own.view(np.uint8) * np.uint8(255), (x0, y0), self.hairline)
 
     def from_ink(self, ink: np.ndarray, at: tuple[int, int], trim: int = 0) -> Candidate:
         ink, (dx, dy) = crop_to_ink(ink)
         box = (at[0] + dx, at[1] + dy, ink.shape[1], ink.shape[0])
         if trim:
             ink, box = _trim_tails(ink, box, trim)
+        ink = fill_dark_holes(ink, box[:2], self.gray)
         grown, ink_at = _grow_ink(ink, box, self.gray, self.mean, self.cfg)
         return Candidate(self._box_in_frame(ink, box), grown, context_crop(self.pyramid, box, self.cfg), ink_at)
 
@@ -377,7 +407,7 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
     alone = (hs[keep] >= min_h) & (ws[keep] <= cfg.max_aspect * hs[keep])
     keep, alone = keep[: cfg.max_pieces], alone[: cfg.max_pieces]
     boxes = np.stack([xs[keep], ys[keep], xs[keep] + ws[keep], ys[keep] + hs[keep]], 1).astype(np.int64)
-    frame = _Frame(gray, mean, labels, to_frame, cfg)
+    frame = _Frame(gray, mean, labels, to_frame, hairline, cfg)
     ids = keep + 1
     proposals: list[Proposal] = []
     for a in np.flatnonzero(alone):
@@ -400,15 +430,18 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
 def _groups(pairs: list[tuple[int, int]], boxes: np.ndarray, min_h: float, max_h: float,
             cfg: SegmentConfig) -> list[tuple[int, ...]]:
     """Unions worth reading: the pairs, and groups of up to `max_group` pieces linked through them
-    (a digit broken in three), whose union is of digit height and at most `union_max_aspect`
-    times as wide as tall. Each piece keeps its `max_partners` most compact pairs: a textured
-    frame links every speck to every other."""
+    (a digit broken in three), whose union is of digit height, at most `union_max_aspect` times
+    as wide as tall, and larger than its largest piece by `union_min_growth` (a speck inside a
+    digit's box changes nothing the model would read). Each piece keeps its `max_partners` most
+    compact pairs: a textured frame links every speck to every other."""
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
 
     def plausible(members: tuple[int, ...]) -> tuple[bool, float]:
         x0, y0 = boxes[list(members), :2].min(0)
         x1, y1 = boxes[list(members), 2:].max(0)
         w, h = x1 - x0, y1 - y0
-        return bool(min_h <= h <= max_h and w <= cfg.union_max_aspect * h), float(w * h)
+        grows = w * h >= cfg.union_min_growth * areas[list(members)].max()
+        return bool(min_h <= h <= max_h and w <= cfg.union_max_aspect * h and grows), float(w * h)
 
     sized = []
     for pair in set(pairs):

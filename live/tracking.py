@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from live.boxes import greedy_match, iou_matrix
 from live.config import TrackConfig
 from live.detections import Detections
 from live.contract import NUM_DIGITS
@@ -36,17 +37,6 @@ class _Track:
         return label, float(self.votes[label] / max(self.weight, 1e-9))
 
 
-def iou_matrix(a_xywh: np.ndarray, b_xywh: np.ndarray) -> np.ndarray:
-    a = np.asarray(a_xywh, np.float64).reshape(-1, 4)
-    b = np.asarray(b_xywh, np.float64).reshape(-1, 4)
-    ax1, ay1, bx1, by1 = a[:, 0] + a[:, 2], a[:, 1] + a[:, 3], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]
-    iw = np.clip(np.minimum(ax1[:, None], bx1[None]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    ih = np.clip(np.minimum(ay1[:, None], by1[None]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    inter = iw * ih
-    union = (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None] - inter
-    return inter / np.maximum(union, 1e-9)
-
-
 class Tracker:
     """Greedy IoU / centre-distance association; `update` returns the frame's detections with ids."""
 
@@ -67,16 +57,9 @@ class Tracker:
             shift = np.linalg.norm(centre_t[:, None] - centre_d[None], axis=2) / np.maximum(predicted[:, None, 3], 1)
             near = shift <= cfg.max_centre_shift
             score = np.where((score >= cfg.min_iou) | near, score + (1 - np.minimum(shift, 1)), -1.0)
-        matched_t: set[int] = set()
-        matched_d: dict[int, int] = {}
-        for flat in np.argsort(-score, axis=None):
-            ti, di = np.unravel_index(flat, score.shape)
-            if score[ti, di] < 0:
-                break
-            if ti in matched_t or di in matched_d:
-                continue
-            matched_t.add(ti)
-            matched_d[di] = ti
+        # Best pairs first; a pair scoring below 0 (far apart) is never matched.
+        track_of = greedy_match(score.T, 0.0) if len(self.tracks) and len(dets) else np.full(len(dets), -1)
+        matched_d = {di: int(ti) for di, ti in enumerate(track_of) if ti >= 0}
         updated: set[int] = set()
         for di in range(len(dets)):
             if di in matched_d:

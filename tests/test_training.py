@@ -1,6 +1,8 @@
 """A short real training run writes a usable model; the CLI fails with one clear line; evaluate draws."""
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
 import json
 import subprocess
 import sys
@@ -50,14 +52,25 @@ def test_evaluate_writes_small_pictures(trained, capsys):
         assert picture.is_file() and 0 < picture.stat().st_size < 300_000
 
 
-def test_fine_tuning_starts_from_the_model_and_adds_scene_patches(trained, tmp_path):
+def test_the_context_stage_adds_a_second_input_and_keeps_the_patch_reading(trained, tmp_path):
+    if importlib.util.find_spec("skimage") is None:
+        pytest.skip("the real photographs ship in scikit-image's wheel")
+    from live.classifier import Classifier
+    from live.config import SegmentConfig
+    from training.model import patch_model_of
+
     start, start_metadata = trained
-    out = tmp_path / "tuned.keras"
+    out = tmp_path / "context.keras"
     metadata = run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=start, scene_frames=40, verbose=0))
     assert metadata["fine_tuned_from"]["test_accuracy"] == start_metadata["test_accuracy"]
-    assert metadata["scene_patches"]["digits"] > 100 and metadata["scene_patches"]["not_digits"] > 0
-    # A low-rate epoch from a model that already reads digits keeps reading them.
-    assert metadata["test_accuracy"] > 0.8 and load_model(out).output_shape == (None, NUM_CLASSES)
+    assert metadata["scene_samples"]["digits"] > 50 and metadata["scene_samples"]["not_digits"] > 50
+    assert metadata["segment_config"] == dataclasses.asdict(SegmentConfig()) and metadata["commit"]
+    model = load_model(out)
+    assert [tuple(i.shape) for i in model.inputs] == [(None, 28, 28, 1), (None, 32, 32, 1)]
+    assert Classifier(out).uses_context
+    # The patch branch is the first stage's, untouched: it reads every patch as it did.
+    digits = np.random.default_rng(0).random((16, 28, 28, 1)).astype(np.float32)
+    np.testing.assert_allclose(patch_model_of(model)(digits), load_model(start)(digits), atol=1e-5)
 
 
 def test_evaluate_missing_model(tmp_path, capsys):

@@ -1,22 +1,47 @@
-"""Scene patches: the live segmenter's cut-outs of rendered scenes, labelled by the true boxes."""
+"""Context-stage samples: what the live segmenter proposes in rendered scenes and real photographs,
+each as (patch, the frame around it, label), labelled by the true boxes."""
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
+import pytest
 
+from live.contract import CONTEXT_SIZE, IMAGE_SIZE, REJECT_LABEL
 from live.synth import load_sample_digits
-from live.contract import IMAGE_SIZE, REJECT_LABEL
-from training.scenes import scene_patches
+from training.scenes import label_candidates, paper_context, scene_samples
 
 
-def test_scene_patches_are_labelled_patches_and_repeatable():
+def test_scene_samples_are_labelled_patches_with_contexts_and_repeatable():
+    if importlib.util.find_spec("skimage") is None:
+        pytest.skip("the real photographs ship in scikit-image's wheel")
     images, labels = load_sample_digits()
-    patches, classes = scene_patches(images, labels, frames=30, seed=3, workers=1)
+    patches, contexts, classes = scene_samples(images, labels, frames=30, seed=3, workers=1)
     assert patches.dtype == np.uint8 and patches.shape == (len(classes), IMAGE_SIZE, IMAGE_SIZE)
-    # ~7 digits a frame, most found; digit-free frames and letters give "not a digit" patches.
+    assert contexts.dtype == np.uint8 and contexts.shape == (len(classes), CONTEXT_SIZE, CONTEXT_SIZE)
     digits = classes != REJECT_LABEL
-    assert digits.sum() >= 100 and (~digits).sum() >= 5
+    assert digits.sum() >= 50 and (~digits).sum() >= 50
     assert set(np.unique(classes[digits])) <= set(range(10))
     assert all(p.any() for p in patches)
-    again, again_classes = scene_patches(images, labels, frames=30, seed=3, workers=1)
-    assert np.array_equal(again, patches) and np.array_equal(again_classes, classes)
+    again = scene_samples(images, labels, frames=30, seed=3, workers=1)
+    assert all(np.array_equal(a, b) for a, b in zip(again, (patches, contexts, classes)))
 
+
+def test_candidates_take_a_digit_label_only_when_they_match_one_and_reject_only_when_they_touch_none():
+    truth = np.array([[100, 100, 40, 60]])
+    boxes = np.array([[102, 101, 38, 58],  # the digit
+                      [100, 100, 40, 25],  # its top: a fragment
+                      [300, 300, 30, 30],  # far away
+                      [95, 95, 100, 70]])  # the digit and its neighbour
+    assert label_candidates(boxes, truth, np.array([7])).tolist() == [7, -1, REJECT_LABEL, -1]
+    assert label_candidates(boxes, np.zeros((0, 4)), np.zeros(0, np.int64)).tolist() == [REJECT_LABEL] * 4
+
+
+def test_a_patch_on_paper_is_dark_ink_in_the_middle_of_bright_paper():
+    patch = np.zeros((1, IMAGE_SIZE, IMAGE_SIZE), np.uint8)
+    patch[0, 4:24, 12:16] = 255  # a 1
+    context = paper_context(patch, np.random.default_rng(0))[0].astype(float)
+    middle = context[12:20, 12:20]
+    assert context.shape == (CONTEXT_SIZE, CONTEXT_SIZE)
+    assert middle.min() < np.median(context) - 30, "the ink is darker than the paper"
+    assert np.median(context[:8]) > middle.min(), "paper all round"

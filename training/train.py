@@ -278,6 +278,7 @@ def run_context(config: TrainConfig) -> dict:
     batch_size = config.batch_size or CONTEXT_BATCH_SIZE
     scene_frames = config.scene_frames if config.scene_frames is not None else CONTEXT_SCENE_FRAMES
     started = time.perf_counter()
+    commit = _commit()  # the code that makes the training samples, before it can change
 
     # Data: scenes of the fitting digits; validation scenes of the held-out validation digits.
     x_train, y_train, x_test, y_test = load_mnist(config.data)
@@ -348,7 +349,7 @@ def run_context(config: TrainConfig) -> dict:
         # The proposals the context branch learnt from are the segmenter's: what it was, and the
         # code it ran.
         "segment_config": dataclasses.asdict(SegmentConfig()),
-        "commit": _commit(),
+        "commit": commit,
         "fine_tuned_from": {key: read_metadata(config.init).get(key)
                             for key in ("arch", "epochs", "test_accuracy", "training_seconds", "date")},
     }
