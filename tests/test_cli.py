@@ -55,7 +55,10 @@ def test_video_run_records_every_frame_and_one_json_line_each(tmp_path):
     result = run_cli("live", "--source", str(video), "--no-display", "--record", str(tmp_path / "out.mp4"),
                      "--json", str(tmp_path / "out.jsonl"))
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "" and result.stderr == ""
+    assert result.stdout == ""
+    # A headless run ends with one line: frames, rate, files.
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("done: 24 frames in ")
+    assert "out.mp4 (24 frames, 0.9 s)" in result.stderr and "out.jsonl (24 lines)" in result.stderr
     assert video_info(tmp_path / "out.mp4") == (24, 640, 360)
     lines = (tmp_path / "out.jsonl").read_text().splitlines()
     assert len(lines) == 24
