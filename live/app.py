@@ -128,7 +128,7 @@ class Outputs:
     `announce` tells the user each file saved (the window's runs); headless runs end with one
     summary line instead."""
 
-    def __init__(self, cfg: LiveConfig, announce: bool) -> None:
+    def __init__(self, cfg: LiveConfig, announce: bool = False) -> None:
         self.recorder = VideoRecorder(cfg.record_path, cfg.fallback_fps) if cfg.record_path else None
         self.jsonl = JsonLines(cfg.json_path) if cfg.json_path else None
         self.out_dir = cfg.out_dir

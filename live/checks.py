@@ -56,3 +56,18 @@ def new_file(folder: Path, stem: str, suffix: str) -> Path:
     while path.exists():
         path, n = folder / f"{stem}-{n}{suffix}", n + 1
     return path
+
+
+def check_data_path(path: str | None) -> None:
+    """--data must name a keras-format mnist.npz: an existing zip archive (what .npz files are).
+    Anything else would reach numpy, whose error speaks of pickles."""
+    if path is None:
+        return
+    from live.mnist import DataError
+
+    data = Path(path)
+    if not data.is_file():
+        raise DataError(f"--data {path} does not exist; give the path of a keras mnist.npz, or leave --data out")
+    if not zipfile.is_zipfile(data):
+        raise DataError(f"--data {path} is not an .npz archive; give a keras-format mnist.npz "
+                        "(x_train, y_train, x_test, y_test), or leave --data out")

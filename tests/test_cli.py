@@ -58,7 +58,7 @@ def test_video_run_records_every_frame_and_one_json_line_each(tmp_path):
     assert result.stdout == ""
     # A headless run ends with one line: frames, rate, files.
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("done: 24 frames in ")
-    assert "out.mp4 (24 frames, 0.9 s)" in result.stderr and "out.jsonl (24 lines)" in result.stderr
+    assert "out.mp4 (24 frames, 1.0 s)" in result.stderr and "out.jsonl (24 lines)" in result.stderr
     assert video_info(tmp_path / "out.mp4") == (24, 640, 360)
     lines = (tmp_path / "out.jsonl").read_text().splitlines()
     assert len(lines) == 24
@@ -144,7 +144,7 @@ def test_bad_input_gives_one_clear_line(tmp_path, args, words):
         if arg.startswith("{model:"):
             arg = str(_bad_model(tmp_path, arg[7:-1]))
         filled.append(arg.replace("{tmp}", str(tmp_path)))
-    result = run_cli("live", *filled, "--no-display", "--max-frames", "2")
+    result = run_cli("live", *filled, "--no-display", "--max-frames", "2", "--json", str(tmp_path / "out.jsonl"))
     assert_clean_failure(result, *words)
 
 
@@ -156,7 +156,7 @@ def test_code_carrying_model_is_refused(tmp_path):
         f"m.save(r'{tmp_path / 'lambda.keras'}')")
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, capture_output=True)
     result = run_cli("live", "--source", "demo", "--no-display", "--max-frames", "1", "--model",
-                     str(tmp_path / "lambda.keras"))
+                     str(tmp_path / "lambda.keras"), "--json", str(tmp_path / "out.jsonl"))
     assert_clean_failure(result, "lambda.keras", "code")
 
 

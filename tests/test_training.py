@@ -61,7 +61,7 @@ def test_fine_tuning_starts_from_the_model_and_adds_scene_patches(trained, tmp_p
 
 
 def test_evaluate_missing_model(tmp_path, capsys):
-    assert evaluate.main(["--model", str(tmp_path / "absent.keras")]) == 1
+    assert evaluate.main(["--model", str(tmp_path / "absent.keras")]) == 2
     assert "does not exist" in capsys.readouterr().err
 
 
