@@ -97,6 +97,20 @@ def test_predict_json_maps_each_path_to_its_digits(tmp_path):
     assert (tmp_path / "photo0_digits.png").is_file()
 
 
+def test_predict_annotate_makes_its_folder_and_says_where_files_went(tmp_path):
+    rng = np.random.default_rng(8)
+    frame, _ = render_scene(rng, *load_sample_digits(), n_digits=4)
+    cv2.imwrite(str(tmp_path / "sheet.png"), frame)
+    cv2.imwrite(str(tmp_path / "blank.png"), np.full((300, 400, 3), 230, np.uint8))
+    out = tmp_path / "out" / "annotated"
+    result = run_cli("live.predict", str(tmp_path / "sheet.png"), str(tmp_path / "blank.png"), "--annotate", str(out))
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1] == f"{tmp_path / 'blank.png'}: no digits found"
+    assert lines[2:] == [f"annotated: {out / 'sheet_digits.png'}", f"annotated: {out / 'blank_digits.png'}"]
+    assert cv2.imread(str(out / "sheet_digits.png")).shape == frame.shape
+
+
 def test_predict_reads_a_photo_of_one_digit(tmp_path):
     images, labels = load_sample_digits()
     digit = cv2.resize(255 - images[np.flatnonzero(labels == 3)[0]], (280, 280), interpolation=cv2.INTER_CUBIC)
@@ -195,7 +209,8 @@ def test_window_opens_under_xvfb(tmp_path):
                              "--json", str(tmp_path / "window.jsonl")],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "" and result.stderr == "", "a good run prints nothing it was not asked for"
+    # A good run prints nothing it was not asked for: only where its file went.
+    assert result.stderr == "" and result.stdout == f"saved {tmp_path / 'window.jsonl'} (15 lines)\n"
     assert len((tmp_path / "window.jsonl").read_text().splitlines()) == 15
 
 
