@@ -373,7 +373,7 @@ def table(results: dict, seconds: float) -> str:
     if "scenes" in results:
         r = results["scenes"]
         rows += [
-            (f"camera-like scenes: digits found and read right ({r['frames']} frames, {r['digits']} digits)",
+            (f"camera-like scenes: digits found and read right ({r['frames']} frames, {r['digits']:,} digits)",
              f"{r['found_and_read_right']:.1%} ({r['found']:.1%} found)"),
             (f"false digits per digit-free frame ({r['digit_free_frames']} frames of letters and shapes)",
              f"{r['false_digits_per_digit_free_frame']}"),
