@@ -5,6 +5,8 @@ screen pixels one frame pixel becomes), and laid out so that no tag covers anoth
 """
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -81,14 +83,27 @@ def _corner_text(img: np.ndarray, text: str, x: int, y: int, px: float, color: t
     return rect
 
 
-def legend(img: np.ndarray, px: float) -> None:
-    """What the colours mean, bottom left: sure digit, unsure digit, number."""
+@functools.lru_cache(maxsize=8)
+def _legend_panel(px: float) -> np.ndarray:
+    """What the colours mean, as a small panel: drawn once per tag size, pasted on every frame."""
     entries = [("7 0.98  sure digit", SURE_BGR), ("7? 0.41  unsure", UNSURE_BGR), ("42  number", NUMBER_BGR)]
-    height = _tag_size("0", px)[1]
-    y = img.shape[0] - len(entries) * (height + 2) - 4
-    for text, color in entries:
-        _corner_text(img, text, 4, y, px, color)
-        y += height + 2
+    sizes = [_tag_size(text, px) for text, _ in entries]
+    gap = 2
+    panel = np.full((sum(s[1] + gap for s in sizes) + gap, max(s[0] for s in sizes) + 2 * gap, 3), 40, np.uint8)
+    y = gap
+    for (text, color), (w, h, scale, thickness) in zip(entries, sizes):
+        _draw_tag(panel, (gap, y, gap + w, y + h), text, color, scale, thickness)
+        y += h + gap
+    panel.flags.writeable = False
+    return panel
+
+
+def legend(img: np.ndarray, px: float) -> None:
+    """The colour legend in the bottom-left corner, when the frame has room for it."""
+    panel = _legend_panel(round(px, 1))
+    h, w = panel.shape[:2]
+    if h + 4 <= img.shape[0] and w + 4 <= img.shape[1]:
+        img[-h - 4:-4, 4:4 + w] = panel
 
 
 def annotate(frame_bgr: np.ndarray, dets: Detections, numbers: list[Number], min_confidence: float,
@@ -111,7 +126,7 @@ def annotate(frame_bgr: np.ndarray, dets: Detections, numbers: list[Number], min
         color = SURE_BGR if sure else UNSURE_BGR
         cv2.rectangle(out, boxes[i][:2], boxes[i][2:], color, line)
         text = f"{label} {conf:.2f}" if sure else f"{label}? {conf:.2f}"
-        px = float(np.clip(view.tag_height_frac * (boxes[i][3] - boxes[i][1]), min_px, max_px))
+        px = min(max(view.tag_height_frac * (boxes[i][3] - boxes[i][1]), min_px), max_px)
         w, h, scale, thickness = _tag_size(text, px)
         rect = place_tag((w, h), boxes[i], placed, (fw, fh), avoid=boxes)
         _draw_tag(out, rect, text, color, scale, thickness)
@@ -121,7 +136,7 @@ def annotate(frame_bgr: np.ndarray, dets: Detections, numbers: list[Number], min
             continue
         x, y, w, h = number.box_xywh
         # A little larger than its digits' tags: the number is what the sheet says.
-        px = float(np.clip(1.2 * view.tag_height_frac * h, min_px, 1.2 * max_px))
+        px = min(max(1.2 * view.tag_height_frac * h, min_px), 1.2 * max_px)
         tw, th, scale, thickness = _tag_size(number.text, px)
         # Below the number first: above it sit its own digits' tags.
         rect = place_tag((tw, th), (x, y, x + w, y + h), placed, (fw, fh), avoid=boxes, below_first=True)

@@ -277,14 +277,21 @@ def _demo_command(model_path: Path, frames: int, jsonl: Path) -> list[str]:
 
 
 def first_frame_s(model_path: Path) -> float:
-    """Seconds from the command to the end of a run of one annotated frame, as a user types it."""
+    """Seconds from the command to its first annotated frame, as a user types it: until the
+    frame's JSON line is on disk (the process's own exit afterwards is not counted)."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
+        jsonl = Path(folder) / "one.jsonl"
         start = time.perf_counter()
-        subprocess.run(_demo_command(model_path, 1, Path(folder) / "one.jsonl"), check=True, cwd=ROOT,
-                       stderr=subprocess.DEVNULL)
-        return time.perf_counter() - start
+        process = subprocess.Popen(_demo_command(model_path, 1, jsonl), cwd=ROOT, stderr=subprocess.DEVNULL)
+        while not (jsonl.exists() and jsonl.read_bytes().endswith(b"\n")):
+            if process.poll() is not None and not jsonl.exists():
+                raise RuntimeError("the demo run ended without writing a frame")
+            time.sleep(0.005)
+        elapsed = time.perf_counter() - start
+        process.wait()
+        return elapsed
 
 
 # Run inside a fresh interpreter: its only child is the tool, so RUSAGE_CHILDREN's peak is the
