@@ -207,6 +207,8 @@ def check_start(cfg: LiveConfig) -> None:
     if cfg.display and not _display_available():
         raise SourceError("no display to open a window on; add --no-display (with --record or --json) "
                           "or run inside a desktop session")
+    if cfg.resolution is not None and not cfg.source.isdigit():
+        raise SourceError(f"--resolution sets a camera's size; {cfg.source} is not a camera, so leave it out")
     check_out_dir(cfg.out_dir)
     check_model_path(cfg.classify.model_path)
 

@@ -204,9 +204,7 @@ class DemoSource(Source):
 def open_source(spec: str, fallback_fps: float = 30.0, paced: bool = True,
                 resolution: tuple[int, int] | None = None) -> Source:
     """`spec`: a camera index, 'demo', a video file, an image file, or a folder of images.
-    `resolution` (width, height) is asked of a camera and refused for any other source."""
-    if resolution is not None and not spec.isdigit():
-        raise SourceError(f"--resolution sets a camera's size; {spec} is not a camera, so leave it out")
+    `resolution` (width, height) is asked of a camera; other sources ignore it."""
     if spec.isdigit():
         return CameraSource(int(spec), fallback_fps, resolution)
     if spec == "demo":

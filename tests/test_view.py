@@ -155,10 +155,11 @@ def test_no_display_without_an_output_is_refused_in_one_line():
     (["--source", "demo", "--resolution", "1280x720", "--no-display", "--json", "x.jsonl"], ["camera"]),
     (["--source", "demo", "--no-display", "--json", "x.jsonl", "--out-dir", "README.md"], ["README.md", "file"]),
 ], ids=["resolution-format", "resolution-not-camera", "out-dir-is-a-file"])
-def test_bad_options_fail_in_one_line(args, words):
-    result = run_cli("live", *args)
+def test_bad_options_fail_in_one_line(tmp_path, args, words):
+    result = run_cli("live", *[a.replace("x.jsonl", str(tmp_path / "x.jsonl")) for a in args])
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert all(word in result.stderr for word in words), result.stderr
+    assert not (tmp_path / "x.jsonl").exists(), "options are checked before any output is made"
 
 
 def test_recording_a_slow_camera_plays_in_real_time(tmp_path, recognizer):
