@@ -38,9 +38,10 @@ def _tag_size(text: str, px: float) -> tuple[int, int, float, int]:
 def place_tag(size_wh: tuple[int, int], anchor: Rect, placed: list[Rect], frame_wh: tuple[int, int],
               avoid: list[Rect] = (), below_first: bool = False) -> Rect:
     """Where a tag of `size_wh` goes for the box `anchor`: above it, else below (the other way
-    round with `below_first`), else inside its top; each of those shifted away from the box a few times when it lands on a placed tag. The
-    first spot that covers no placed tag (nor, if possible, anything in `avoid`) wins; when every
-    spot collides, the one covering the least."""
+    round with `below_first`, which also tries right of the box), else inside its top; above and
+    below, the spot moves away from the box up to three tag heights. The first spot that covers
+    no placed tag (nor, if it can, anything in `avoid`) wins; when every spot collides, the one
+    covering the least."""
     w, h = size_wh
     fw, fh = frame_wh
     x0, y0, x1, y1 = anchor
