@@ -36,22 +36,20 @@ def _tag_size(text: str, px: float) -> tuple[int, int, float, int]:
 
 
 def place_tag(size_wh: tuple[int, int], anchor: Rect, placed: list[Rect], frame_wh: tuple[int, int],
-              avoid: list[Rect] = (), below_first: bool = False) -> Rect:
-    """Where a tag of `size_wh` goes for the box `anchor`: above it, else below (the other way
-    round with `below_first`, which also tries right of the box), else inside its top; above and
-    below, the spot moves away from the box up to three tag heights. The first spot that covers
-    no placed tag (nor, if it can, anything in `avoid`) wins; when every spot collides, the one
-    covering the least."""
+              avoid: list[Rect] = (), number: bool = False) -> Rect:
+    """Where a tag of `size_wh` goes for the box `anchor`. A digit's tag: above the box, else
+    below, moving away from it up to three tag heights, else inside its top. A number's tag:
+    at the end of its line (right of the box), else just below or above it, then further
+    away. The first spot that covers no placed tag (nor, if it can, anything in `avoid`) wins;
+    when every spot collides, the one covering the least."""
     w, h = size_wh
     fw, fh = frame_wh
     x0, y0, x1, y1 = anchor
     left = min(max(0, x0), max(0, fw - w))
-    spots = []
+    spots = [(x1 + 2, (y0 + y1 - h) // 2)] if number else []
     for step in range(4):
         above, below = (left, y0 - h - 1 - step * h), (left, y1 + 1 + step * h)  # moving away
-        spots += [below, above] if below_first else [above, below]
-    if below_first:  # a number's tag may also follow its line, right of it
-        spots.insert(1, (x1 + 2, (y0 + y1 - h) // 2))
+        spots += [below, above] if number else [above, below]
     spots.append((left, y0))  # inside the box's top: covers the digit a little, no tag
     best, best_cost = None, None
     for x, y in spots:
@@ -136,11 +134,9 @@ def annotate(frame_bgr: np.ndarray, dets: Detections, numbers: list[Number], min
         if len(number.text) < 2:  # a lone digit's own tag says it already
             continue
         x, y, w, h = number.box_xywh
-        # A little larger than its digits' tags: the number is what the sheet says.
-        px = min(max(1.2 * view.tag_height_frac * h, min_px), 1.2 * max_px)
+        px = min(max(view.tag_height_frac * h, min_px), max_px)
         tw, th, scale, thickness = _tag_size(number.text, px)
-        # Below the number first: above it sit its own digits' tags.
-        rect = place_tag((tw, th), (x, y, x + w, y + h), placed, (fw, fh), avoid=boxes, below_first=True)
+        rect = place_tag((tw, th), (x, y, x + w, y + h), placed, (fw, fh), avoid=boxes, number=True)
         _draw_tag(out, rect, number.text, NUMBER_BGR, scale, thickness)
         placed.append(rect)
     corner_px = max(min_px, 0.022 * min(fh, fw))
