@@ -165,7 +165,7 @@ def patch_panel(patches: np.ndarray, labels: np.ndarray, confidences: np.ndarray
     if n == 0:
         cv2.putText(panel, "no candidates", (6, 20), FONT, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
         return panel
-    label_h = 20
+    label_h = 24
     cell = 84
     while cell > 28:
         columns = max(1, width // cell)
@@ -180,24 +180,31 @@ def patch_panel(patches: np.ndarray, labels: np.ndarray, confidences: np.ndarray
         x, y = c * cell, r * (cell + label_h)
         tile = cv2.resize((patch[..., 0] * 255).astype(np.uint8), (cell - 2, cell - 2), interpolation=cv2.INTER_NEAREST)
         panel[y:y + cell - 2, x:x + cell - 2] = tile[..., None]
-        cv2.putText(panel, f"{int(label)} {conf:.2f}", (x + 2, y + cell + label_h - 5), FONT, 0.5,
+        cv2.putText(panel, f"{int(label)} {conf:.2f}", (x + 2, y + cell + label_h - 5), FONT, 0.6,
                     (0, 255, 255), 1, cv2.LINE_AA)
     if n > fits:
         cv2.putText(panel, f"+{n - fits} more", (6, height - 6), FONT, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
     return panel
 
 
+def debug_layout(frame_wh: tuple[int, int], view: ViewConfig = ViewConfig()) -> tuple[tuple[int, int], int]:
+    """The debug view's picture size (the frame enlarged to `view.debug_min_height` when
+    smaller) and the width of the panel beside it: a third of the picture, at least 300 px."""
+    width, height = frame_wh
+    if height < view.debug_min_height:
+        width, height = int(round(width * view.debug_min_height / height)), view.debug_min_height
+    return (width, height), max(300, width // 3)
+
+
 def debug_view(annotated: np.ndarray, mask: np.ndarray, dets: Detections, patches: np.ndarray,
                view: ViewConfig = ViewConfig()) -> np.ndarray:
     """The annotated picture (enlarged when small) with a panel beside it: the threshold mask on
     top, the patches the model read below it, in reading order with their labels."""
+    size_wh, panel_w = debug_layout((annotated.shape[1], annotated.shape[0]), view)
     picture = annotated
-    if picture.shape[0] < view.debug_min_height:
-        factor = view.debug_min_height / picture.shape[0]
-        picture = cv2.resize(picture, (int(round(picture.shape[1] * factor)), view.debug_min_height),
-                             interpolation=cv2.INTER_LINEAR)
+    if size_wh != (annotated.shape[1], annotated.shape[0]):
+        picture = cv2.resize(annotated, size_wh, interpolation=cv2.INTER_LINEAR)
     height, width = picture.shape[:2]
-    panel_w = max(300, width // 3)
     mask_h = min(height // 3, max(1, mask.shape[0] * panel_w // max(1, mask.shape[1])))
     mask_w = max(1, mask.shape[1] * mask_h // max(1, mask.shape[0]))
     panel = np.full((height, panel_w, 3), 40, np.uint8)

@@ -21,7 +21,7 @@ from typing import Callable
 import cv2
 import numpy as np
 
-from live.annotate import annotate, debug_view, fit_to_window, window_scale
+from live.annotate import annotate, debug_layout, debug_view, fit_to_window, window_scale
 from live.checks import check_model_path, check_out_dir, new_file, shown
 from live.classifier import Classifier
 from live.config import LiveConfig
@@ -278,7 +278,14 @@ def _render(cfg: LiveConfig, frame: np.ndarray, recognition: Recognition, dets: 
     min_conf = cfg.classify.min_confidence
     sure = dets.select(dets.confidences >= min_conf)
     found = numbers(sure.boxes_xywh, sure.labels)
-    scale = window_scale((frame.shape[1], frame.shape[0]), cfg.view.max_window_wh) if cfg.display else 1.0
+    scale = 1.0
+    if cfg.display:  # tags are sized for the screen: the frame's scale there, debug panel included
+        frame_wh = (frame.shape[1], frame.shape[0])
+        if view.debug:
+            (width, height), panel_w = debug_layout(frame_wh, cfg.view)
+            scale = window_scale((width + panel_w, height), cfg.view.max_window_wh) * width / frame_wh[0]
+        else:
+            scale = window_scale(frame_wh, cfg.view.max_window_wh)
     annotated = annotate(frame, dets, found, min_conf, fps, recording, paused=view.paused, view_scale=scale,
                          view=cfg.view)
     screen = annotated
