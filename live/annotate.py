@@ -221,7 +221,7 @@ def debug_view(annotated: np.ndarray, mask: np.ndarray, dets: Detections, patche
 def fit_to_window(image_bgr: np.ndarray, max_wh: tuple[int, int]) -> np.ndarray:
     """The image scaled down (never up) to fit within max_wh, keeping its aspect ratio."""
     h, w = image_bgr.shape[:2]
-    factor = min(1.0, max_wh[0] / w, max_wh[1] / h)
+    factor = window_scale((w, h), max_wh)
     if factor >= 1.0:
         return image_bgr
     return cv2.resize(image_bgr, (max(1, int(w * factor)), max(1, int(h * factor))), interpolation=cv2.INTER_AREA)
