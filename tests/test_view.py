@@ -16,7 +16,7 @@ from live.app import Key, Outputs, key_action, run_source, step_picture
 from live.config import LiveConfig
 from live.detections import Detections
 from live.reading import numbers
-from live.sources import Source, live_frames
+from live.sources import Source
 from live.synth import SheetAnimation
 
 SPACE, ESC = ord(" "), 27
