@@ -139,6 +139,26 @@ class TrackConfig:
 
 
 @dataclass(frozen=True)
+class ViewConfig:
+    """How annotations and the window look; sizes on screen are in screen pixels."""
+
+    # Tags scale with their digit's box (this share of its height), so a tag never dwarfs a small
+    # digit nor vanishes beside a big one ...
+    tag_height_frac: float = 0.3
+    # ... but never drop below this height on screen: about the size of a laptop's menu text,
+    # the smallest a reader takes in at a glance (a 9 px tag was unreadable on a 594x410 photo).
+    min_tag_px: int = 13
+    # ... nor grow past this share of the frame's shorter side, so a photo of one digit keeps a tag.
+    max_tag_frac: float = 0.05
+    # The window's image is scaled down to fit this size: a 1366x768 laptop screen less its
+    # title bar and task bar. Processing, recordings and snapshots keep the full resolution.
+    max_window_wh: tuple[int, int] = (1280, 720)
+    # The debug view enlarges a smaller picture to this height, so its panel of mask and
+    # patches beside it has room for legible labels.
+    debug_min_height: int = 600
+
+
+@dataclass(frozen=True)
 class LiveConfig:
     source: str = "0"
     segment: SegmentConfig = field(default_factory=SegmentConfig)
@@ -149,7 +169,13 @@ class LiveConfig:
     debug: bool = False
     record_path: Path | None = None
     json_path: Path | None = None
-    snapshot_dir: Path = Path(".")
+    # Snapshots ('s') and recordings started with 'r' go here, created when first needed;
+    # `runs/` is ignored by git, so a run never leaves files among the project's own.
+    out_dir: Path = Path("runs")
+    # Width and height to ask a camera for (None: the camera's default, often 640x480).
+    resolution: tuple[int, int] | None = None
+    view: ViewConfig = field(default_factory=ViewConfig)
     max_frames: int | None = None
     # Cameras that report 0 or NaN fps get this rate for recordings.
     fallback_fps: float = 30.0
+

@@ -1,8 +1,9 @@
 """`python -m live.predict IMAGE...`: every digit in each photo, in reading order, read as the live loop reads.
 
-Plain output is one line per image, digits left to right and lines separated by ' / '. With
---json, stdout is one JSON object mapping each path as given to its digits. The model is loaded
-once for all paths.
+Plain output is one line per image, digits left to right and lines separated by ' / ' ("no
+digits found" when there are none). With --json, stdout is one JSON object mapping each path as
+given to its digits. --annotate DIR creates DIR when needed and says where each picture went (on
+stderr with --json, so stdout stays one JSON object). The model is loaded once for all paths.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import cv2
 import numpy as np
 
 from live.annotate import annotate
+from live.checks import check_model_path, check_out_dir, shown
 from live.classifier import Classifier
 from live.config import ClassifyConfig
 from live.detections import Detections
@@ -32,6 +34,8 @@ def read_digits(recognizer: Recognizer, image_bgr: np.ndarray, min_confidence: f
 
 
 def as_text(dets: Detections) -> str:
+    if len(dets) == 0:
+        return "no digits found"
     return " / ".join(" ".join(str(int(dets.labels[i])) for i in line) for line in lines_of(dets.boxes_xywh))
 
 
@@ -45,9 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from live.model_file import ModelError
 
+    annotated = []
     try:
-        if args.annotate is not None and not args.annotate.is_dir():
-            raise OutputError(f"--annotate {args.annotate}: no such folder; create it first")
+        # Everything that needs no model first, so a typo is reported at once.
+        if args.annotate is not None:
+            check_out_dir(args.annotate)
+        check_model_path(args.model)
         images = [(name, read_image(Path(name))) for name in args.images]
         recognizer = Recognizer(Classifier(args.model))
         results = {}
@@ -55,11 +62,13 @@ def main(argv: list[str] | None = None) -> int:
             dets = read_digits(recognizer, image, args.min_confidence)
             results[name] = dets
             if args.annotate is not None:
+                args.annotate.mkdir(parents=True, exist_ok=True)
                 out = args.annotate / (Path(name).stem + "_digits.png")
                 drawn = annotate(image, dets, numbers(dets.boxes_xywh, dets.labels),
                                  args.min_confidence)
                 if not cv2.imwrite(str(out), drawn):
                     raise OutputError(f"could not write {out}; check that the folder is writable")
+                annotated.append(out)
     except (SourceError, OutputError, ModelError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -70,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for name, dets in results.items():
             print(f"{name}: {as_text(dets)}")
+    for out in annotated:
+        print(f"annotated: {shown(out)}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
 

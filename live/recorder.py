@@ -2,10 +2,14 @@
 
 The video writer opens on the first frame, from that frame's size, and is released on any exit
 from the `with` block (end of source, q, Ctrl-C, SIGTERM, an error), so the file always plays.
+A video file has one fixed frame rate, while a camera's frames arrive as fast as they are
+processed; each frame is written by its time, repeated or dropped to the file's rate, so a
+recording plays back in real time.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 
@@ -42,6 +46,24 @@ class VideoRecorder:
         self.frames = 0
         self._writer: cv2.VideoWriter | None = None
         self._size: tuple[int, int] | None = None
+        self._start_s: float | None = None
+        self._held: np.ndarray | None = None
+
+    def write_at(self, frame_bgr: np.ndarray, time_s: float) -> None:
+        """Add a frame that was shown from `time_s` (seconds, any origin). The frame before it
+        fills every tick of the file's rate up to this time: repeated when this one came late,
+        dropped when this one came within the same tick, so the file plays in real time."""
+        if self._start_s is None:
+            self._start_s = time_s
+        tick = math.floor((time_s - self._start_s) * self.fps + 0.5)
+        if self._held is not None:
+            for _ in range(tick - self.frames):
+                self.write(self._held)
+        self._held = frame_bgr
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.fps
 
     def write(self, frame_bgr: np.ndarray) -> None:
         size = (frame_bgr.shape[1], frame_bgr.shape[0])
@@ -57,9 +79,14 @@ class VideoRecorder:
         self.frames += 1
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
+        try:
+            if self._held is not None:  # the last frame shows for one tick
+                held, self._held = self._held, None
+                self.write(held)
+        finally:
+            if self._writer is not None:
+                self._writer.release()
+                self._writer = None
 
     def __enter__(self) -> "VideoRecorder":
         return self
@@ -74,11 +101,13 @@ class JsonLines:
     def __init__(self, path: Path) -> None:
         check_writable(path, "JSON output", None)
         self.path = path
+        self.lines = 0
         self._file = open(path, "w", encoding="utf-8")
 
     def write(self, record: dict) -> None:
         self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
         self._file.flush()
+        self.lines += 1
 
     def close(self) -> None:
         self._file.close()

@@ -62,8 +62,10 @@ class Source:
     fps: float = 30.0
     # Timestamps come from the wall clock (cameras) rather than frame index / fps (files, demo).
     wall_clock: bool = False
-    # Still images are shown until the user quits instead of ending the window at once.
+    # Photos are held on screen until a key (next, previous, quit) instead of played as a video.
     still: bool = False
+    # Width and height of the frames, when known before the first one is read (cameras).
+    size_wh: tuple[int, int] | None = None
 
     def frames(self) -> Iterator[np.ndarray]:
         raise NotImplementedError
@@ -81,23 +83,30 @@ class Source:
 class CameraSource(Source):
     wall_clock = True
 
-    def __init__(self, index: int, fallback_fps: float) -> None:
+    def __init__(self, index: int, fallback_fps: float, resolution: tuple[int, int] | None = None) -> None:
         from imutils.video import VideoStream  # threaded reader: capture never waits for processing
 
         self.name = f"camera {index}"
         with _opencv_silent():
-            capture_probe = cv2.VideoCapture(index)
-            opened = capture_probe.isOpened()
-            capture_probe.release()
-        if not opened:
+            self._stream = VideoStream(src=index)  # opens the device and reads one frame; not started yet
+        capture = self._stream.stream.stream
+        if not capture.isOpened():
+            capture.release()
             raise SourceError(f"no camera at index {index} — try --source demo or a video file")
-        self._stream = VideoStream(src=index).start()
-        first = self._stream.read()
+        if resolution is not None:
+            # Asked before the reader thread starts, so no frame is read while the size changes;
+            # the frame read after it replaces the one read at the old size.
+            capture.set(cv2.CAP_PROP_FRAME_WIDTH, resolution[0])
+            capture.set(cv2.CAP_PROP_FRAME_HEIGHT, resolution[1])
+            self._stream.stream.grabbed, self._stream.stream.frame = capture.read()
+        first = self._stream.stream.frame if self._stream.stream.grabbed else None
         if first is None:
-            self._stream.stop()
+            capture.release()
             raise SourceError(f"camera {index} opened but delivered no frame — close other apps using it, "
                               "or try --source demo")
-        self.fps = sane_fps(self._stream.stream.stream.get(cv2.CAP_PROP_FPS), fallback_fps)
+        self.size_wh = (first.shape[1], first.shape[0])
+        self.fps = sane_fps(capture.get(cv2.CAP_PROP_FPS), fallback_fps)
+        self._stream.start()
 
     def frames(self) -> Iterator[np.ndarray]:
         return live_frames(lambda: self._stream.read() if self._stream.stream.grabbed else None, self.name)
@@ -153,16 +162,20 @@ class VideoSource(Source):
 
 
 class ImagesSource(Source):
+    """Photos: each is a still the window holds until a key; `read(i)` gives any of them."""
+
+    still = True
+
     def __init__(self, paths: list[Path], name: str, fallback_fps: float) -> None:
         self.name, self.fps = name, fallback_fps
-        self.still = len(paths) == 1
-        self._paths = paths
+        self.paths = paths
         self._first = read_image(paths[0])
 
+    def read(self, index: int) -> np.ndarray:
+        return self._first if index == 0 else read_image(self.paths[index])
+
     def frames(self) -> Iterator[np.ndarray]:
-        yield self._first
-        for path in self._paths[1:]:
-            yield read_image(path)
+        return (self.read(i) for i in range(len(self.paths)))
 
 
 class DemoSource(Source):
@@ -188,10 +201,12 @@ class DemoSource(Source):
             index += 1
 
 
-def open_source(spec: str, fallback_fps: float = 30.0, paced: bool = True) -> Source:
-    """`spec`: a camera index, 'demo', a video file, an image file, or a folder of images."""
+def open_source(spec: str, fallback_fps: float = 30.0, paced: bool = True,
+                resolution: tuple[int, int] | None = None) -> Source:
+    """`spec`: a camera index, 'demo', a video file, an image file, or a folder of images.
+    `resolution` (width, height) is asked of a camera; other sources ignore it."""
     if spec.isdigit():
-        return CameraSource(int(spec), fallback_fps)
+        return CameraSource(int(spec), fallback_fps, resolution)
     if spec == "demo":
         return DemoSource(paced=paced)
     path = Path(spec)

@@ -55,7 +55,10 @@ def test_video_run_records_every_frame_and_one_json_line_each(tmp_path):
     result = run_cli("live", "--source", str(video), "--no-display", "--record", str(tmp_path / "out.mp4"),
                      "--json", str(tmp_path / "out.jsonl"))
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "" and result.stderr == ""
+    assert result.stdout == ""
+    # A headless run ends with one line: frames, rate, files.
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("done: 24 frames in ")
+    assert "out.mp4 (24 frames, 1.0 s)" in result.stderr and "out.jsonl (24 lines)" in result.stderr
     assert video_info(tmp_path / "out.mp4") == (24, 640, 360)
     lines = (tmp_path / "out.jsonl").read_text().splitlines()
     assert len(lines) == 24
@@ -92,6 +95,20 @@ def test_predict_json_maps_each_path_to_its_digits(tmp_path):
         assert 3 <= len(digits) <= 7
         assert all(set(d) == {"box", "label", "confidence"} for d in digits)
     assert (tmp_path / "photo0_digits.png").is_file()
+
+
+def test_predict_annotate_makes_its_folder_and_says_where_files_went(tmp_path):
+    rng = np.random.default_rng(8)
+    frame, _ = render_scene(rng, *load_sample_digits(), n_digits=4)
+    cv2.imwrite(str(tmp_path / "sheet.png"), frame)
+    cv2.imwrite(str(tmp_path / "blank.png"), np.full((300, 400, 3), 230, np.uint8))
+    out = tmp_path / "out" / "annotated"
+    result = run_cli("live.predict", str(tmp_path / "sheet.png"), str(tmp_path / "blank.png"), "--annotate", str(out))
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1] == f"{tmp_path / 'blank.png'}: no digits found"
+    assert lines[2:] == [f"annotated: {out / 'sheet_digits.png'}", f"annotated: {out / 'blank_digits.png'}"]
+    assert cv2.imread(str(out / "sheet_digits.png")).shape == frame.shape
 
 
 def test_predict_reads_a_photo_of_one_digit(tmp_path):
@@ -141,7 +158,7 @@ def test_bad_input_gives_one_clear_line(tmp_path, args, words):
         if arg.startswith("{model:"):
             arg = str(_bad_model(tmp_path, arg[7:-1]))
         filled.append(arg.replace("{tmp}", str(tmp_path)))
-    result = run_cli("live", *filled, "--no-display", "--max-frames", "2")
+    result = run_cli("live", *filled, "--no-display", "--max-frames", "2", "--json", str(tmp_path / "out.jsonl"))
     assert_clean_failure(result, *words)
 
 
@@ -153,7 +170,7 @@ def test_code_carrying_model_is_refused(tmp_path):
         f"m.save(r'{tmp_path / 'lambda.keras'}')")
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, capture_output=True)
     result = run_cli("live", "--source", "demo", "--no-display", "--max-frames", "1", "--model",
-                     str(tmp_path / "lambda.keras"))
+                     str(tmp_path / "lambda.keras"), "--json", str(tmp_path / "out.jsonl"))
     assert_clean_failure(result, "lambda.keras", "code")
 
 
@@ -192,7 +209,8 @@ def test_window_opens_under_xvfb(tmp_path):
                              "--json", str(tmp_path / "window.jsonl")],
                             cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "" and result.stderr == "", "a good run prints nothing it was not asked for"
+    # A good run prints nothing it was not asked for: only where its file went.
+    assert result.stderr == "" and result.stdout == f"saved {tmp_path / 'window.jsonl'} (15 lines)\n"
     assert len((tmp_path / "window.jsonl").read_text().splitlines()) == 15
 
 

@@ -74,7 +74,7 @@ def test_the_context_stage_adds_a_second_input_and_keeps_the_patch_reading(train
 
 
 def test_evaluate_missing_model(tmp_path, capsys):
-    assert evaluate.main(["--model", str(tmp_path / "absent.keras")]) == 1
+    assert evaluate.main(["--model", str(tmp_path / "absent.keras")]) == 2
     assert "does not exist" in capsys.readouterr().err
 
 

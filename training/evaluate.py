@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from live.checks import check_data_path, check_model_path
 from live.contract import CLASS_NAMES, NUM_DIGITS
 from live.mnist import DataError, load_mnist
 from live.model_file import ModelError, load_model, read_metadata
@@ -154,16 +155,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="score only the first N test digits (quick checks)")
     args = parser.parse_args(argv)
 
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no window
     try:
+        check_model_path(args.model)  # before the slow imports: a typo costs no wait
+        check_data_path(args.data)
+        import matplotlib
+
+        matplotlib.use("Agg")  # files only, no window
         model = load_model(args.model)
         metadata = read_metadata(args.model)
         _, _, x_test, y_test = load_mnist(args.data)
-    except (ModelError, DataError) as error:
+    except (ModelError, DataError) as error:  # bad input: usage exit code
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return 2
     if args.limit:
         x_test, y_test = x_test[: args.limit], y_test[: args.limit]
 
@@ -184,8 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"note: no {history_file.name} beside the model, so no training curves")
     except OSError as error:
-        print(f"error: cannot write pictures beside {args.model} ({error.strerror})", file=sys.stderr)
-        return 1
+        print(f"error: cannot write pictures beside {args.model} ({error.strerror}); "
+              "copy the model to a folder you can write to", file=sys.stderr)
+        return 2
     print("pictures written: " + ", ".join(str(path) for path in written))
     return 0
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from live.backdrops import TRAINING_PHOTOS
+from live.checks import check_data_path
 from live.config import SegmentConfig
 from live.contract import CONTRACT, NUM_DIGITS, REJECT_LABEL, contexts_to_input, normalize
 from live.mnist import DataError, load_mnist
@@ -402,10 +403,11 @@ def main(argv: list[str] | None = None) -> int:
         verbose=0 if args.quiet else 1, init=args.init, scene_frames=args.scene_frames,
     )
     try:
+        check_data_path(args.data)
         metadata = run(config)
-    except (DataError, ModelError, OSError, ValueError) as error:
+    except (DataError, ModelError, OSError, ValueError) as error:  # bad input: usage exit code
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return 2
     except KeyboardInterrupt:
         print("error: interrupted; nothing was saved", file=sys.stderr)
         return 130
@@ -414,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
         f"test accuracy {metadata['test_accuracy']:.2%}, temperature {metadata['temperature']:.3f}, "
         f"trained in {metadata['training_seconds']:.0f} s"
     )
+    if args.limit:
+        print(f"note: --limit {args.limit} trains on a small part of MNIST, a quick check that training "
+              "works; a low test accuracy is expected, and it says nothing of the full run")
     return 0
 
 
