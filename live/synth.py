@@ -109,14 +109,15 @@ def _paste_ink(paper: np.ndarray, ink: np.ndarray, x: int, y: int, color_bgr: tu
 
 
 def make_sheet(rng: np.random.Generator, digits: np.ndarray, labels: np.ndarray, n_digits: int,
-               digit_height: int, n_distractors: int = 0, ruled: bool | None = None, pitch: float = 1.25) -> Sheet:
+               digit_height: int, n_distractors: int = 0, ruled: bool | None = None, pitch: float = 1.25,
+               margin: float | None = None) -> Sheet:
     """A sheet with `n_digits` random digits in rows (and optional letters/shapes), paper coords.
     `pitch` is the distance between neighbours on a row in digit heights: below about 0.8 they
-    touch."""
+    touch. `margin` (digit heights; default 0.8-2) is the paper around them."""
     cols = max(1, int(np.ceil(np.sqrt((n_digits + n_distractors) * 2.0))))
     rows = max(1, int(np.ceil((n_digits + n_distractors) / cols)))
     pitch_x, pitch_y = int(digit_height * pitch), int(digit_height * 1.8)
-    margin = int(digit_height * rng.uniform(0.8, 2.0))
+    margin = int(digit_height * (rng.uniform(0.8, 2.0) if margin is None else margin))
     width, height = cols * pitch_x + 2 * margin, rows * pitch_y + 2 * margin
     paper_bgr = np.array(PAPERS_BGR[rng.integers(len(PAPERS_BGR))], np.float32)
     grain = rng.normal(0, 3, (height // 4 + 1, width // 4 + 1)).astype(np.float32)
@@ -225,12 +226,15 @@ def uneven_light(rng: np.random.Generator, width: int, height: int, phase: float
 
 def render_scene(rng: np.random.Generator, digits: np.ndarray, labels: np.ndarray, width: int = 1280,
                  height: int = 720, n_digits: int | None = None, n_distractors: int = 0,
-                 backdrop: np.ndarray | None = None, pitch: float = 1.25) -> tuple[np.ndarray, Truth]:
-    """One camera-like frame of a sheet with 3-12 digits (or `n_digits`, 0 for a digit-free frame),
-    in front of a generated surface or `backdrop` (BGR, width x height)."""
+                 backdrop: np.ndarray | None = None, pitch: float = 1.25, digit_height: int | None = None,
+                 margin: float | None = None) -> tuple[np.ndarray, Truth]:
+    """One camera-like frame of a sheet with 3-12 digits (or `n_digits`, 0 for a digit-free frame)
+    24-130 px tall (or `digit_height`, before the sheet is scaled to fit the frame), in front of a
+    generated surface or `backdrop` (BGR, width x height)."""
     n = int(rng.integers(3, 13)) if n_digits is None else n_digits
-    digit_height = int(np.exp(rng.uniform(np.log(24), np.log(130))))
-    sheet = make_sheet(rng, digits, labels, n, digit_height, n_distractors, pitch=pitch)
+    if digit_height is None:
+        digit_height = int(np.exp(rng.uniform(np.log(24), np.log(130))))
+    sheet = make_sheet(rng, digits, labels, n, digit_height, n_distractors, pitch=pitch, margin=margin)
     homography = sheet_pose(rng, sheet, width, height)
     behind = background(rng, width, height) if backdrop is None else backdrop
     return photograph(rng, sheet, homography, behind, uneven_light(rng, width, height))

@@ -29,8 +29,11 @@ from live.contract import CONTEXT_SIZE, IMAGE_SIZE, REJECT_LABEL
 MATCH_IOU = 0.6
 # ... and touches no digit when at most this share of its box lies in any digit's box.
 NO_DIGIT_SHARE = 0.05
-# Shares of the rendered frames: digit-free (letters and shapes only), written tightly enough
-# that neighbours touch, in front of a real photograph, darkened toward the corners.
+# Shares of the rendered frames: a sheet of 1-5 large digits held close to the camera (digits
+# 0.2-0.5 of the frame's height, as laptop webcams see them), digit-free (letters and shapes
+# only), written tightly enough that neighbours touch, in front of a real photograph, darkened
+# toward the corners.
+CLOSE_UP_SHARE = 0.3
 DIGIT_FREE_SHARE = 0.2
 TOUCHING_SHARE = 0.25
 PHOTO_BACKDROP_SHARE = 0.4
@@ -131,7 +134,11 @@ def _chunk(job: tuple[int, int]) -> Samples:
             continue
         backdrop = camera_frame(rng, photo, width, height) if rng.random() < PHOTO_BACKDROP_SHARE else None
         pitch = rng.uniform(0.55, 0.85) if rng.random() < TOUCHING_SHARE else 1.25
-        if rng.random() < DIGIT_FREE_SHARE:
+        if rng.random() < CLOSE_UP_SHARE:
+            frame, truth = render_scene(rng, digits, labels, width, height, n_digits=int(rng.integers(1, 6)),
+                                        n_distractors=int(rng.integers(0, 2)), backdrop=backdrop, pitch=pitch,
+                                        digit_height=int(height * rng.uniform(0.3, 0.6)), margin=rng.uniform(0.1, 0.5))
+        elif rng.random() < DIGIT_FREE_SHARE:
             frame, truth = render_scene(rng, digits, labels, width, height, n_digits=0,
                                         n_distractors=int(rng.integers(3, 12)), backdrop=backdrop)
         else:
