@@ -51,7 +51,7 @@ FINAL_EPOCHS_LIGHT = 2
 LIGHT_STRENGTH = 0.5
 # The context stage (--init): frames rendered and segmented for it (a few minutes on two cores),
 # MNIST digits and non-digits drawn on plain paper beside them, epochs and batch size.
-CONTEXT_SCENE_FRAMES = 3000
+CONTEXT_SCENE_FRAMES = 4000
 CONTEXT_PAPER_DIGITS = 20_000
 CONTEXT_EPOCHS = 6
 CONTEXT_BATCH_SIZE = 256
