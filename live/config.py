@@ -105,6 +105,10 @@ class SegmentConfig:
     # and the neighbours on its line (a wood-grain line is a 1 on its own, not among its
     # parallels); narrow enough that the candidate is still a visible part of it.
     context_scale: float = 3.0
+    # A candidate longer than this (working px) is cut out at this size: its 28x28 patch needs no
+    # more (the patch's strokes are measured at 64 px), and a sheet's outline or a digit filling
+    # a webcam frame then costs what a small digit costs. Its faint rim (2 px) is not grown.
+    large_side: int = 128
     # Bounds on the work of a busy frame (grass, gravel, a page of small print): pieces looked at
     # (digit-sized ones first, largest first) and proposals read. A page of 200 digits needs
     # about 500 proposals; a frame of 1280x720 with 10 digits about 20.

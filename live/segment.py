@@ -31,6 +31,9 @@ class Candidate:
     # Where the ink crop's top-left pixel lies in working pixels: the ink holds the faint rim of
     # the strokes too, the box only the sure ink.
     ink_at: tuple[int, int] = (0, 0)
+    # Working pixels per ink pixel: a large candidate's ink is kept at a reduced size, since its
+    # 28x28 patch needs no more (see SegmentConfig.large_side).
+    ink_scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -133,14 +136,13 @@ def _grow_ink(ink: np.ndarray, box: tuple[int, int, int, int], gray: np.ndarray,
     return grown, (px0 + gx, py0 + gy)
 
 
-def fill_dark_holes(ink: np.ndarray, at: tuple[int, int], gray: np.ndarray, work_side: int = 96) -> np.ndarray:
+def fill_dark_holes(ink: np.ndarray, region: np.ndarray, work_side: int = 96) -> np.ndarray:
     """The ink with its holes filled where they are as dark as ink: a marker stroke wider than the
     threshold's window comes out hollow (its middle is no darker than its window's mean), and a
     hollow 7 reads as an 8. A 0's or an 8's hole is paper: nearer the paper's grey than the ink's.
-    Holes are found on a copy at most `work_side` px long, so a large candidate costs no more."""
+    `region` is the grey image under the ink. Holes are found on a copy at most `work_side` px
+    long, so a large candidate costs no more."""
     height, width = ink.shape
-    x, y = at
-    region = gray[y:y + height, x:x + width]
     small_ink, small_region = ink, region
     if max(height, width) > work_side:
         size = (max(1, width * work_side // max(height, width)), max(1, height * work_side // max(height, width)))
@@ -264,11 +266,11 @@ def _side_by_side_pairs(boxes: np.ndarray, alone: np.ndarray, cfg: SegmentConfig
     return [(int(idx[a[k]]), int(idx[c[k]])) for k in near]
 
 
-def _splits(ink: np.ndarray, x0: int, y0: int) -> list[list[tuple[np.ndarray, tuple[int, int]]]]:
+def _splits(ink: np.ndarray, x0: int, y0: int, scale: float = 1.0) -> list[list[tuple[np.ndarray, tuple[int, int]]]]:
     """Ways to cut a wide ink crop into digits: about w / 0.65h of them, one fewer (wide digits
     such as 0 and 9 make the estimate high) and one more (narrow ones written tightly, a "262"
     as wide as 1.2 heights, make it low), each cut at the column with the least ink. Each way is
-    a list of (piece ink, its top-left)."""
+    a list of (piece ink, its top-left in working pixels; `scale` working pixels per ink pixel)."""
     h, w = ink.shape
     guess = int(np.clip(round(w / (0.65 * h)), 2, 4))
     column_ink = (ink > 0).sum(axis=0)
@@ -285,7 +287,7 @@ def _splits(ink: np.ndarray, x0: int, y0: int) -> list[list[tuple[np.ndarray, tu
             part, (px, py) = crop_to_ink(ink[:, a:b])
             if not part.any() or part.shape[0] < 0.3 * h:
                 break
-            pieces.append((part, (x0 + a + px, y0 + py)))
+            pieces.append((part, (x0 + int(round((a + px) * scale)), y0 + int(round(py * scale)))))
         else:
             hypotheses.append(pieces)
     return hypotheses
@@ -332,24 +334,45 @@ class _Frame:
 
     def candidate(self, ids: list[int], box: tuple[int, int, int, int]) -> Candidate:
         """The candidate made of components `ids` inside working box (x0, y0, x1, y1), with any
-        stub of ruling trimmed off."""
+        stub of ruling trimmed off; a large one at a reduced size."""
         x0, y0, x1, y1 = box
         region = self.labels[y0:y1, x0:x1]
         own = region == ids[0]
         for other in ids[1:]:  # a union has two or three pieces: compares beat np.isin
             own |= region == other
-        return self.from_ink(own.view(np.uint8) * np.uint8(255), (x0, y0), self.hairline)
+        ink = own.view(np.uint8) * np.uint8(255)
+        longer = max(x1 - x0, y1 - y0)
+        if longer <= self.cfg.large_side:
+            return self.from_ink(ink, (x0, y0), self.hairline)
+        f = self.cfg.large_side / longer
+        size = (max(1, round((x1 - x0) * f)), max(1, round((y1 - y0) * f)))
+        # Area-resampling then a low cut keeps a thin pen line as a line, as ink_to_patch does.
+        small = (cv2.resize(ink, size, interpolation=cv2.INTER_AREA) > 60).view(np.uint8) * np.uint8(255)
+        return self.from_ink(small, (x0, y0), scale=1 / f)
 
-    def from_ink(self, ink: np.ndarray, at: tuple[int, int], trim: int = 0) -> Candidate:
+    def from_ink(self, ink: np.ndarray, at: tuple[int, int], trim: int = 0, scale: float = 1.0) -> Candidate:
+        """A candidate of binary ink whose top-left lies at `at` (working pixels), `scale` working
+        pixels per ink pixel. Full-size ink is trimmed of ruling stubs (when `trim`, the hairline)
+        and takes its faint rim; ink of any size has its dark holes filled."""
         ink, (dx, dy) = crop_to_ink(ink)
-        box = (at[0] + dx, at[1] + dy, ink.shape[1], ink.shape[0])
-        if trim:
-            ink, box = _trim_tails(ink, box, trim)
-        ink = fill_dark_holes(ink, box[:2], self.gray)
-        grown, ink_at = _grow_ink(ink, box, self.gray, self.mean, self.cfg)
-        return Candidate(self._box_in_frame(ink, box), grown, context_crop(self.pyramid, box, self.cfg), ink_at)
+        at = (at[0] + int(round(dx * scale)), at[1] + int(round(dy * scale)))
+        box = (at[0], at[1], max(1, int(round(ink.shape[1] * scale))), max(1, int(round(ink.shape[0] * scale))))
+        region = self.gray[box[1]:box[1] + box[3], box[0]:box[0] + box[2]]
+        if scale == 1.0:
+            if trim:
+                ink, box = _trim_tails(ink, box, trim)
+                region = self.gray[box[1]:box[1] + box[3], box[0]:box[0] + box[2]]
+            ink = fill_dark_holes(ink, region)
+            grown, ink_at = _grow_ink(ink, box, self.gray, self.mean, self.cfg)
+        else:
+            region = cv2.resize(region, (ink.shape[1], ink.shape[0]), interpolation=cv2.INTER_AREA)
+            grown = ink = fill_dark_holes(ink, region)
+            ink_at = at  # a rim of 2 px is nothing at this size
+        return Candidate(self._box_in_frame(ink, box, scale), grown, context_crop(self.pyramid, box, self.cfg),
+                         ink_at, scale)
 
-    def _box_in_frame(self, ink: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    def _box_in_frame(self, ink: np.ndarray, box: tuple[int, int, int, int], scale: float = 1.0
+                      ) -> tuple[int, int, int, int]:
         """A working box in frame pixels. Under a turn, the box is that of the mapped ink pixels:
         the mapped corners of a box turned upright would inflate it by the tilt."""
         x, y, w, h = box
@@ -358,7 +381,7 @@ class _Frame:
             sx, sy = m[0, 0], m[1, 1]
             return int(round(x * sx)), int(round(y * sy)), max(1, int(round(w * sx))), max(1, int(round(h * sy)))
         ys, xs = np.nonzero(ink)
-        points = np.stack([xs + x, ys + y, np.ones_like(xs)], 1).astype(np.float64) @ m.T
+        points = np.stack([xs * scale + x, ys * scale + y, np.ones_like(xs)], 1).astype(np.float64) @ m.T
         fx0, fy0 = np.floor(points.min(0)).astype(int)
         fx1, fy1 = np.ceil(points.max(0)).astype(int) + 1
         return int(fx0), int(fy0), int(fx1 - fx0), int(fy1 - fy0)
@@ -424,8 +447,9 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
         cand = frame.candidate([int(ids[a])], tuple(boxes[a]))
         proposals.append(Proposal((int(a),), (cand,)))
         if cand.ink.shape[1] > cfg.split_aspect * cand.ink.shape[0]:
-            for pieces in _splits(cand.ink, *cand.ink_at):
-                proposals.append(Proposal((int(a),), tuple(frame.from_ink(ink, at) for ink, at in pieces)))
+            for pieces in _splits(cand.ink, *cand.ink_at, cand.ink_scale):
+                proposals.append(Proposal((int(a),), tuple(frame.from_ink(ink, at, scale=cand.ink_scale)
+                                                            for ink, at in pieces)))
     anchors = hs[keep] >= 0.5 * min_h
     pairs = _stacked_pairs(boxes, anchors, cfg) + _side_by_side_pairs(boxes, alone, cfg)
     for members in _groups(pairs, boxes, min_h, max_h, cfg):

@@ -454,3 +454,28 @@ def test_real_photographs_without_digits_give_few_false_digits(recognizer):
     false = sum(int((recognizer(camera_frame(rng, photo, 640, 480)).detections.confidences >= 0.5).sum())
                 for photo in photos for _ in range(2))
     assert false <= 0.5 * 2 * len(photos), f"{false} false digits in {2 * len(photos)} frames"
+
+
+def test_holes_as_dark_as_the_ink_are_filled_and_paper_holes_are_not():
+    """A marker stroke wider than the threshold's window comes out hollow; a 0's hole is paper."""
+    from live.segment import fill_dark_holes
+
+    outline = np.zeros((60, 40), np.uint8)
+    cv2.rectangle(outline, (5, 5), (34, 54), 255, 3)  # the threshold's edges of a thick bar
+    hollow_bar = np.full((60, 40), 230, np.uint8)
+    hollow_bar[5:55, 5:35] = 30  # in the photo the bar is dark all through
+    zero = np.full((60, 40), 230, np.uint8)
+    zero[outline > 0] = 30  # a 0: dark rim, paper inside
+    assert fill_dark_holes(outline, hollow_bar)[20:40, 15:25].all()
+    assert not fill_dark_holes(outline, zero)[20:40, 15:25].any()
+
+
+def test_a_large_candidate_is_cut_out_small_with_its_box_in_frame_pixels():
+    from live.config import SegmentConfig
+
+    paper = np.full((720, 1280), 230, np.uint8)
+    cv2.ellipse(paper, (640, 360), (150, 250), 0, 0, 360, 30, 12)  # a 0 500 px tall
+    (cand,) = segment(paper).candidates
+    x, y, w, h = cand.box_xywh
+    assert abs(x - 484) <= 3 and abs(y - 104) <= 3 and abs(h - 513) <= 4
+    assert max(cand.ink.shape) <= SegmentConfig().large_side and cand.ink_scale > 3
