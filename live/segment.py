@@ -85,25 +85,22 @@ def below(gray: np.ndarray, mean: np.ndarray, offset: float) -> np.ndarray:
 
 
 def context_crop(pyramid: list[np.ndarray], box: tuple[int, int, int, int], cfg: SegmentConfig) -> np.ndarray:
-    """The frame around a box: a square `context_scale` times the box's longer side, centred on
-    it, edges replicated past the frame, as CONTEXT_SIZE x CONTEXT_SIZE grey uint8. Cut from the
-    level of the image pyramid (each level half the last) where the square is at most twice
-    CONTEXT_SIZE, so a large digit's context costs no more than a small one's."""
+    """The frame around a box: a square `context_scale` times the box's longer side (at most the
+    frame's shorter side), centred on the box but moved inside the frame where it would cross an
+    edge, so that it only ever holds what the camera saw (padding past the edge was a cue the
+    model learnt as "background"). CONTEXT_SIZE x CONTEXT_SIZE grey uint8, cut from the level of
+    the image pyramid (each level half the last) where the square is at most twice CONTEXT_SIZE,
+    so a large digit's context costs no more than a small one's."""
     x, y, w, h = box
-    side = max(8.0, cfg.context_scale * max(w, h))
+    height0, width0 = pyramid[0].shape
+    side = min(max(8.0, cfg.context_scale * max(w, h)), float(min(height0, width0)))
     level = min(len(pyramid) - 1, max(0, int(np.floor(np.log2(side / (2 * CONTEXT_SIZE))))))
     image, f = pyramid[level], 0.5 ** level
-    half = max(2, int(round(side * f / 2)))
-    cx, cy = int(round((x + w / 2) * f)), int(round((y + h / 2) * f))
     height, width = image.shape
-    x0, y0, x1, y1 = cx - half, cy - half, cx + half, cy + half
-    inside = image[max(0, y0):min(height, y1), max(0, x0):min(width, x1)]
-    if inside.size == 0:
-        return np.full((CONTEXT_SIZE, CONTEXT_SIZE), 128, np.uint8)
-    pads = (max(0, -y0), max(0, y1 - height), max(0, -x0), max(0, x1 - width))
-    if any(pads):
-        inside = cv2.copyMakeBorder(inside, *pads, cv2.BORDER_REPLICATE)
-    return cv2.resize(inside, (CONTEXT_SIZE, CONTEXT_SIZE), interpolation=cv2.INTER_AREA)
+    span = max(2, min(int(round(side * f)), height, width))
+    x0 = int(np.clip(round((x + w / 2) * f - span / 2), 0, width - span))
+    y0 = int(np.clip(round((y + h / 2) * f - span / 2), 0, height - span))
+    return cv2.resize(image[y0:y0 + span, x0:x0 + span], (CONTEXT_SIZE, CONTEXT_SIZE), interpolation=cv2.INTER_AREA)
 
 
 def pyramid_of(gray: np.ndarray) -> list[np.ndarray]:
