@@ -159,6 +159,18 @@ def _check_out(out: Path) -> None:
         raise OSError(f"--out {out} is not writable; choose another path")
 
 
+def _mnist_splits(config: TrainConfig) -> tuple[np.ndarray, ...]:
+    """MNIST as fitting, validation (the last VALIDATION_SIZE training digits, as keras-io holds
+    out) and test digits with their labels, after seeding every random generator."""
+    x_train, y_train, x_test, y_test = load_mnist(config.data)
+    import_keras().utils.set_random_seed(config.seed)
+    if config.limit:
+        x_train, y_train = x_train[: config.limit], y_train[: config.limit]
+    validation_size = min(VALIDATION_SIZE, len(x_train) // 6)
+    return (x_train[:-validation_size], y_train[:-validation_size], x_train[-validation_size:],
+            y_train[-validation_size:], x_test, y_test)
+
+
 def run(config: TrainConfig) -> dict:
     """Train, evaluate on the MNIST test set, save model + model.json + history.json; return the metadata."""
     if config.arch not in ARCHS:
@@ -175,16 +187,10 @@ def run(config: TrainConfig) -> dict:
     started = time.perf_counter()
 
     # Data: the last VALIDATION_SIZE training digits are held out; the test set is untouched.
-    x_train, y_train, x_test, y_test = load_mnist(config.data)
+    x_fit, y_fit, x_val, y_val, x_test, y_test = _mnist_splits(config)
+    validation_size = len(x_val)
     keras = import_keras()
     import tensorflow as tf
-
-    keras.utils.set_random_seed(config.seed)
-    if config.limit:
-        x_train, y_train = x_train[: config.limit], y_train[: config.limit]
-    validation_size = min(VALIDATION_SIZE, len(x_train) // 6)
-    x_fit, y_fit = x_train[:-validation_size], y_train[:-validation_size]
-    x_val, y_val = x_train[-validation_size:], y_train[-validation_size:]
 
     with_reject = config.arch == "cnn"
     if with_reject:
@@ -282,14 +288,8 @@ def run_context(config: TrainConfig) -> dict:
     commit = _commit()  # the code that makes the training samples, before it can change
 
     # Data: scenes of the fitting digits; validation scenes of the held-out validation digits.
-    x_train, y_train, x_test, y_test = load_mnist(config.data)
+    x_fit, y_fit, x_val, y_val, x_test, y_test = _mnist_splits(config)
     keras = import_keras()
-    keras.utils.set_random_seed(config.seed)
-    if config.limit:
-        x_train, y_train = x_train[: config.limit], y_train[: config.limit]
-    validation_size = min(VALIDATION_SIZE, len(x_train) // 6)
-    x_fit, y_fit = x_train[:-validation_size], y_train[:-validation_size]
-    x_val, y_val = x_train[-validation_size:], y_train[-validation_size:]
     rng = np.random.default_rng(config.seed)
     fit_scenes = scene_samples(x_fit, y_fit, scene_frames, seed=config.seed)
     val_scenes = scene_samples(x_val, y_val, max(20, scene_frames // 10), seed=config.seed + 1)
