@@ -316,9 +316,13 @@ def run_context(config: TrainConfig) -> dict:
         model.summary()
     steps = int(np.ceil(len(y) / batch_size))
     model.optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=epochs * steps, alpha=0.05)
+    # Each frame proposes several times more non-digits than digits; weighted as many, digits keep
+    # the branch from vetoing a real digit whenever its paper looks unlike the renderer's.
+    digit_weight = float(np.sum(y == REJECT_LABEL)) / max(float(np.sum(y != REJECT_LABEL)), 1.0)
+    class_weight = {**{d: digit_weight for d in range(NUM_DIGITS)}, REJECT_LABEL: 1.0}
     history = model.fit([normalize(x_patch), contexts_to_input(x_context)], y, batch_size=batch_size, epochs=epochs,
                         shuffle=True, validation_data=([normalize(v_patch), contexts_to_input(v_context)], v_y),
-                        verbose=config.verbose)
+                        class_weight=class_weight, verbose=config.verbose)
     training_seconds = time.perf_counter() - started
 
     # Evaluate: MNIST test digits on plain paper (argmax over every class, so a reject on a digit
