@@ -1,6 +1,7 @@
 """The shipped model: safe loading, its model.json contract, its accuracy; and clear load errors."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import zipfile
 from pathlib import Path
@@ -8,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from live.contract import CONTRACT, NUM_CLASSES
+from live.config import SegmentConfig
+from live.contract import CONTEXT_SIZE, CONTRACT, NUM_CLASSES
 from live.mnist import load_mnist
 from live.model_file import ModelError, load_model, read_metadata
 from training.model import build_model, predict_probabilities
@@ -27,9 +29,12 @@ def test_shipped_model_matches_its_metadata(shipped):
     assert metadata["found"]
     assert metadata["contract"] == CONTRACT
     assert metadata["num_classes"] == NUM_CLASSES == shipped.output_shape[-1]
-    assert list(shipped.input_shape[1:]) == CONTRACT["input_shape"]
-    assert metadata["arch"] == "cnn" and metadata["parameters"] == shipped.count_params() < 500_000
+    patch, context = (list(i.shape[1:]) for i in shipped.inputs)
+    assert patch == CONTRACT["input_shape"] and context == [CONTEXT_SIZE, CONTEXT_SIZE, 1]
+    assert metadata["arch"] == "cnn+context" and metadata["parameters"] == shipped.count_params() < 500_000
     assert 0.2 < metadata["temperature"] < 5
+    # What the context branch learnt from: the segmenter's settings and the code that ran them.
+    assert set(metadata["segment_config"]) <= set(dataclasses.asdict(SegmentConfig())) and metadata["commit"]
 
 
 def test_shipped_model_accuracy(shipped):
