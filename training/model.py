@@ -97,15 +97,17 @@ def build_context_cnn(patch_model: keras.Model) -> keras.Model:
 
 
 def patch_model_of(model: keras.Model) -> keras.Model:
-    """The patch-only CNN inside a context model (its body and digit logits, with a softmax), or
-    the model itself when it reads patches only."""
+    """The patch-only CNN inside a context model (its body, and its digit logits as the softmax
+    layer "probabilities" that build_context_cnn starts from), or the model itself when it reads
+    patches only."""
     if len(model.inputs) == 1:
         return model
     keras = import_keras()
     patch = keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE, 1), name="patch")
-    body = model.get_layer("patch_body")
-    logits = model.get_layer("digit_logits")(body(patch, training=False))
-    return keras.Model(patch, keras.layers.Softmax(name="probabilities")(logits), name="cnn")
+    classes = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")
+    outputs = classes(model.get_layer("patch_body")(patch, training=False))
+    classes.set_weights(model.get_layer("digit_logits").get_weights())
+    return keras.Model(patch, outputs, name="cnn")
 
 
 def build_mlp() -> keras.Model:
