@@ -55,7 +55,7 @@ class Evaluation:
 
 def evaluate(model: keras.Model, images_u8: np.ndarray, labels: np.ndarray, batch_size: int = 1000) -> Evaluation:
     """Run the model over uint8 (N, 28, 28) digits in batches and collect its predictions."""
-    probabilities = predict_probabilities(model, images_u8, batch_size)
+    probabilities = predict_probabilities(model, images_u8, batch_size=batch_size)
     predicted = probabilities.argmax(axis=1)
     return Evaluation(labels, predicted, probabilities.max(axis=1), probabilities.shape[1])
 
