@@ -36,7 +36,7 @@ from live.annotate import annotate
 from live.classifier import Classifier
 from live.config import DEFAULT_MODEL, ClassifyConfig, SegmentConfig
 from live.detections import Detections
-from live.patches import make_patches
+from live.patches import make_contexts, make_patches
 from live.predict import read_digits
 from live.reading import numbers
 from live.app import frame_record
@@ -327,7 +327,9 @@ def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
     start = time.perf_counter()
     for frame in loop_frames:  # the common public recipe: model.predict once per contour
         for cand in segment(frame).candidates:
-            model.predict(make_patches([cand.ink]), verbose=0)
+            patch = make_patches([cand.ink])
+            model.predict([patch, make_contexts([cand.context])] if recognizer.classifier.uses_context else patch,
+                          verbose=0)
     loop_fps = len(loop_frames) / (time.perf_counter() - start)
     start_s = [first_frame_s(model_path) for _ in range(3)]
     return {"frame_size": "1280x720", "digits_per_frame": 10, "frames": frames,
