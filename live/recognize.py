@@ -39,6 +39,7 @@ class Recognition:
 @dataclass(frozen=True)
 class Prepared:
     segmentation: Segmentation
+    candidates: list  # segmentation.candidates, flattened once per frame, in batch order
     patches: np.ndarray
     contexts: np.ndarray
 
@@ -140,14 +141,14 @@ class Recognizer:
         seg = segment(frame_bgr, self.segment_cfg)
         candidates = seg.candidates
         contexts = make_contexts([c.context for c in candidates]) if self.classifier.uses_context else None
-        return Prepared(seg, make_patches([c.ink for c in candidates]), contexts)
+        return Prepared(seg, candidates, make_patches([c.ink for c in candidates]), contexts)
 
     def read(self, prepared: Prepared) -> Recognition:
         """The model half: one batched call for every candidate, then the one decision rule."""
         probs = self.classifier.probabilities(prepared.patches, prepared.contexts)
         read = Readings.of(probs, self.classifier.has_reject)
         keep = np.array(choose(prepared.segmentation, read), np.int64)
-        candidates = prepared.segmentation.candidates
+        candidates = prepared.candidates
         detections = Detections.untracked([candidates[k].box_xywh for k in keep], read.labels[keep],
                                           read.confidences[keep])
         return Recognition(detections, prepared.segmentation.mask, prepared.patches[keep])
