@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from live.config import ClassifyConfig, LiveConfig
+from live.config import RUNTIMES, ClassifyConfig, LiveConfig
 
 
 class UsageError(Exception):
@@ -33,6 +33,9 @@ def parse_args(argv: list[str] | None = None) -> LiveConfig:
     parser.add_argument("--model", type=Path, default=ClassifyConfig().model_path, help="Keras model (.keras)")
     parser.add_argument("--min-confidence", type=float, default=ClassifyConfig().min_confidence,
                         help="below this, digits are drawn grey with '?' and left out of JSON and numbers")
+    parser.add_argument("--runtime", choices=RUNTIMES, default=ClassifyConfig().runtime,
+                        help="read the model through its LiteRT export (litert), Keras (keras), or LiteRT where "
+                             "a matching export lies beside the model (auto, the default)")
     parser.add_argument("--no-display", action="store_true", help="run without a window (needs --record or --json)")
     parser.add_argument("--record", type=Path, help="write the annotated video here (.mp4 or .avi)")
     parser.add_argument("--json", type=Path, help="write one JSON line per processed frame here")
@@ -51,7 +54,8 @@ def parse_args(argv: list[str] | None = None) -> LiveConfig:
     if args.no_display and args.record is None and args.json is None:
         raise UsageError("--no-display alone shows and writes nothing; add --record OUT.mp4 or --json OUT.jsonl")
     return replace(LiveConfig(), source=args.source,
-                   classify=ClassifyConfig(model_path=args.model, min_confidence=args.min_confidence),
+                   classify=ClassifyConfig(model_path=args.model, min_confidence=args.min_confidence,
+                                           runtime=args.runtime),
                    display=not args.no_display, record_path=args.record, json_path=args.json,
                    max_frames=args.max_frames, debug=args.debug, tracking=not args.no_tracking,
                    out_dir=args.out_dir, resolution=args.resolution)

@@ -175,20 +175,20 @@ class _ModelLoader:
     """The classifier, loaded on a daemon thread: TensorFlow's import and the model's load overlap
     the opening of the source, and an error found meanwhile ends the run without waiting for it."""
 
-    def __init__(self, model_path: Path) -> None:
+    def __init__(self, model_path: Path, runtime: str) -> None:
         self._classifier: Classifier | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._load, args=(model_path,), daemon=True, name="model loader")
+        self._thread = threading.Thread(target=self._load, args=(model_path, runtime), daemon=True, name="model loader")
         self._thread.start()
 
-    def _load(self, model_path: Path) -> None:
+    def _load(self, model_path: Path, runtime: str) -> None:
         # Keras imports matplotlib for plotting helpers when it can (0.5 s of a 3 s start on two
         # cores); the live tool never plots, so Keras is told it is absent while it imports.
         hidden = "matplotlib" not in sys.modules
         if hidden:
             sys.modules["matplotlib"] = None
         try:
-            self._classifier = Classifier(model_path)
+            self._classifier = Classifier(model_path, runtime)
         except BaseException as error:  # handed to the main thread, raised there
             self._error = error
         finally:
@@ -223,7 +223,7 @@ def run(cfg: LiveConfig) -> RunSummary:
     outputs = Outputs(cfg, announce=cfg.display)
     summary = RunSummary()
     try:
-        loader = _ModelLoader(cfg.classify.model_path)
+        loader = _ModelLoader(cfg.classify.model_path, cfg.classify.runtime)
         with open_source(cfg.source, cfg.fallback_fps, paced=cfg.display, resolution=cfg.resolution) as source:
             if cfg.resolution is not None and source.size_wh is not None:
                 print(f"{source.name} gives {source.size_wh[0]}x{source.size_wh[1]} "

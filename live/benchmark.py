@@ -33,8 +33,9 @@ import numpy as np
 
 from live.annotate import annotate
 from live.classifier import Classifier
-from live.config import DEFAULT_MODEL, ClassifyConfig, SegmentConfig
+from live.config import DEFAULT_MODEL, RUNTIMES, ClassifyConfig, SegmentConfig
 from live.detections import Detections
+from live.model_file import load_model
 from live.patches import make_contexts, make_patches
 from live.predict import read_digits
 from live.reading import numbers
@@ -299,29 +300,37 @@ def bench_flicker(recognizer: Recognizer, frames: int, sheets: int = 3) -> dict:
     return {"frames": sheets * (frames // sheets), "sheets": sheets, "digits_per_sheet": 12, **results}
 
 
-def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
-    images, labels, _ = test_digits()
-    animation = SheetAnimation(seed=SPEED_SEED, n_digits=10, digits=(images, labels))
-    video = [animation.frame(i)[0] for i in range(min(frames, 120))]
+def _pipeline_fps(recognizer: Recognizer, video: list[np.ndarray], frames: int) -> float:
+    """Frames/s of every stage after capture, as the live loop runs them: segmentation of the
+    next frame overlaps the model call, tracking, annotation and the JSON record of this one."""
     for frame in video[:5]:  # warm-up
         recognizer(frame)
     tracker = Tracker()
     stream = (video[i % len(video)] for i in range(frames))
     start = time.perf_counter()
-    # Every stage after capture, as the live loop runs them: segmentation of the next frame
-    # overlaps the model call, tracking, annotation and the JSON record of this one.
     for index, (frame, recognition) in enumerate(recognize_stream(recognizer, stream)):
         dets = tracker.update(recognition.detections)
         sure = dets.select(dets.confidences >= MIN_CONF)
         found = numbers(sure.boxes_xywh, sure.labels)
         annotate(frame, dets, found, MIN_CONF, 30.0)
         frame_record(index, index / 30.0, sure, found)
-    pipeline_fps = frames / (time.perf_counter() - start)
+    return frames / (time.perf_counter() - start)
+
+
+def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
+    images, labels, _ = test_digits()
+    animation = SheetAnimation(seed=SPEED_SEED, n_digits=10, digits=(images, labels))
+    video = [animation.frame(i)[0] for i in range(min(frames, 120))]
+    pipeline_fps = _pipeline_fps(recognizer, video, frames)
+    tracker = Tracker()
     start = time.perf_counter()
     for frame in video[:60]:
         tracker.update(recognizer(frame).detections)
     sequential_fps = 60 / (time.perf_counter() - start)
-    model = recognizer.classifier.model
+    keras_fps = None
+    if recognizer.classifier.runtime != "keras":  # the same model read through Keras, for comparison
+        keras_fps = round(_pipeline_fps(Recognizer(Classifier(model_path, "keras")), video, frames), 1)
+    model = load_model(model_path)
     loop_frames = video[:10]
     start = time.perf_counter()
     for frame in loop_frames:  # the common public recipe: model.predict once per contour
@@ -332,6 +341,7 @@ def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
     loop_fps = len(loop_frames) / (time.perf_counter() - start)
     start_s = [first_frame_s(model_path) for _ in range(3)]
     return {"frame_size": "1280x720", "digits_per_frame": 10, "frames": frames,
+            "runtime": recognizer.classifier.runtime, "keras_runtime_pipeline_fps": keras_fps,
             "pipeline_fps": round(pipeline_fps, 1), "single_thread_fps": round(sequential_fps, 1),
             "per_contour_predict_fps": round(loop_fps, 2),
             "command_to_first_annotated_frame_s": [round(v, 2) for v in start_s],
@@ -483,8 +493,11 @@ def table(results: dict, seconds: float) -> str:
     if "speed" in results:
         r = results["speed"]
         rows += [
-            (f"speed, {r['frame_size']}, {r['digits_per_frame']} digits, every stage after capture",
+            (f"speed, {r['frame_size']}, {r['digits_per_frame']} digits, every stage after capture "
+             f"({r['runtime']} runtime)",
              f"{r['pipeline_fps']} frames/s ({r['single_thread_fps']} without overlapping the stages)"),
+            *([("the same, the model read through Keras", f"{r['keras_runtime_pipeline_fps']} frames/s")]
+              if r.get("keras_runtime_pipeline_fps") else []),
             ("the usual model.predict per contour, same frames", f"{r['per_contour_predict_fps']} frames/s"),
             ("command to first annotated frame (demo, headless, 3 runs)",
              _range(r["command_to_first_annotated_frame_s"], "s")),
@@ -510,6 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=300, help="frames for scenes, flicker and speed")
     parser.add_argument("--photos", type=Path, default=PHOTOS)
     parser.add_argument("--soak-frames", type=int, default=20_000)
+    parser.add_argument("--runtime", choices=RUNTIMES, default="auto", help="how the model is read (see python -m live)")
     parser.add_argument("--out", type=Path, help="also write the results here as JSON")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.parts) - {*DEFAULT_PARTS, "soak"})
@@ -521,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         check_model_path(args.model)
-        recognizer = Recognizer(Classifier(args.model), SegmentConfig())
+        recognizer = Recognizer(Classifier(args.model, args.runtime), SegmentConfig())
     except ModelError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

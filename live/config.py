@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models_saved" / "model.keras"
+RUNTIMES = ("auto", "litert", "keras")
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,9 @@ class ClassifyConfig:
     # Below this calibrated confidence a reading is drawn as uncertain ("?") and left out of
     # numbers and JSON; 0.5 keeps it when the model favours one digit over everything else.
     min_confidence: float = 0.5
+    # "auto" reads the model's LiteRT export where a matching one lies beside it (faster, and no
+    # TensorFlow import), else the .keras file; "litert" or "keras" insists on one.
+    runtime: str = "auto"
 
 
 @dataclass(frozen=True)

@@ -258,3 +258,14 @@ def test_cameras_reporting_no_frame_rate_record_at_a_sane_one(reported, expected
     from live.sources import sane_fps
 
     assert sane_fps(reported, 30.0) == expected
+
+
+def test_the_live_tool_reads_the_shipped_model_without_importing_tensorflow(tmp_path):
+    """The LiteRT export is what makes the tool start in a second and run in 160 MB."""
+    code = ("import sys; from live.__main__ import main; "
+            "code = main(['--source', 'demo', '--no-display', '--max-frames', '3', '--json', sys.argv[1]]); "
+            "print(code, 'tensorflow' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "run.jsonl")], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.split() == ["0", "False"], done.stderr
+    assert len((tmp_path / "run.jsonl").read_text().splitlines()) == 3

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from live.config import SegmentConfig
-from live.contract import CONTEXT_SIZE, CONTRACT, NUM_CLASSES
+from live.contract import CONTEXT_SIZE, CONTRACT, NUM_CLASSES, contexts_to_input, normalize
 from live.mnist import load_mnist
 from live.model_file import ModelError, load_model, read_metadata
 from training.model import build_model, predict_probabilities
@@ -41,9 +41,29 @@ def test_shipped_model_accuracy(shipped):
     _, _, x_test, y_test = load_mnist()
     probabilities = predict_probabilities(shipped, x_test)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
-    # Argmax over all 11 classes: rejecting a true digit counts as an error.
-    accuracy = np.mean(probabilities.argmax(axis=1) == y_test)
-    assert accuracy >= 0.996, f"test accuracy {accuracy:.4f}"
+    # Argmax over all 11 classes: rejecting a true digit counts as an error. The errors are those
+    # training recorded (one more allowed for another CPU's rounding), and within the bar.
+    errors = int(np.sum(probabilities.argmax(axis=1) != y_test))
+    assert errors <= read_metadata(SHIPPED)["test_errors"] + 1 and errors <= 40, f"{errors} test errors"
+
+
+def test_shipped_litert_export_is_the_shipped_model():
+    """model.tflite was made from this very model.keras, and reads MNIST as training recorded."""
+    from live.classifier import Classifier
+    from live.litert import keras_digest
+    from training.scenes import paper_context
+
+    entry = read_metadata(SHIPPED)["litert"]
+    assert entry["keras_sha256"] == keras_digest(SHIPPED), "model.keras changed: python -m training.export it again"
+    assert entry["test_agreement_with_keras"] >= 0.999 and entry["test_errors"] <= 40
+    classifier = Classifier(SHIPPED, "litert")
+    assert classifier.runtime == "litert" and classifier.uses_context
+    _, _, x_test, y_test = load_mnist()
+    contexts = paper_context(x_test, np.random.default_rng(0))
+    # Calibration keeps each row's argmax, so the calibrated output scores as the raw one.
+    probabilities = classifier.probabilities(normalize(x_test), contexts_to_input(contexts))
+    errors = int(np.sum(probabilities.argmax(axis=1) != y_test))
+    assert errors <= entry["test_errors"] + 1 and errors <= 40, f"{errors} test errors through LiteRT"
 
 
 def _truncated(tmp_path: Path) -> Path:

@@ -45,6 +45,29 @@ def test_generated_scenes_are_found_and_read(recognizer, sample_digits):
     assert false / total <= 0.1, f"{false} false detections for {total} digits"
 
 
+def test_litert_and_keras_read_a_frames_candidates_alike(recognizer, sample_digits):
+    """The two runtimes read the same model: the int8 export may move a probability a little,
+    never the reading of a clear candidate."""
+    from live.classifier import Classifier
+    from tests.conftest import SHIPPED_MODEL
+
+    assert recognizer.classifier.runtime == "litert"  # what a user gets by default
+    keras = Classifier(SHIPPED_MODEL, "keras")
+    rng = np.random.default_rng(77)
+    lite_all, keras_all = [], []
+    for _ in range(6):
+        frame, _ = render_scene(rng, *sample_digits)
+        prepared = recognizer.prepare(frame)
+        lite_all.append(recognizer.classifier.probabilities(prepared.patches, prepared.contexts))
+        keras_all.append(keras.probabilities(prepared.patches, prepared.contexts))
+    lite, ref = np.concatenate(lite_all), np.concatenate(keras_all)
+    assert len(lite) > 50
+    clear = ref.max(axis=1) >= 0.8
+    assert np.all(lite[clear].argmax(axis=1) == ref[clear].argmax(axis=1))
+    assert np.mean(lite.argmax(axis=1) == ref.argmax(axis=1)) >= 0.97
+    assert np.abs(lite - ref).max() < 0.25
+
+
 def test_digit_free_frames_give_few_false_digits(recognizer, sample_digits):
     rng = np.random.default_rng(99)
     false = 0

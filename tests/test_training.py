@@ -42,6 +42,39 @@ def test_short_run_writes_a_model_that_loads(trained):
     assert len(history["loss"]) == 3 and "val_accuracy" in history
 
 
+def test_a_saved_model_is_exported_to_litert_and_read_through_it_while_it_matches(trained, tmp_path):
+    from live.classifier import Classifier
+    from live.litert import keras_digest
+    from live.model_file import ModelError
+
+    out, metadata = trained
+    entry = read_metadata(out)["litert"]
+    assert (out.parent / entry["file"]).is_file() and entry["keras_sha256"] == keras_digest(out)
+    # Dynamic-range int8 moves few readings of a model far from converged, let alone a trained one.
+    assert entry["test_agreement_with_keras"] >= 0.98
+    assert abs(entry["test_accuracy"] - metadata["test_accuracy"]) <= 0.02
+    assert Classifier(out).runtime == "litert"
+    # A .keras file that is not the one exported is read through Keras; LiteRT is then refused.
+    copy = tmp_path / "model.keras"
+    copy.write_bytes(out.read_bytes() + b"\0")
+    for name in ("model.json", "model.tflite"):
+        (tmp_path / name).write_bytes((out.parent / name).read_bytes())
+    assert Classifier(copy).runtime == "keras"
+    with pytest.raises(ModelError, match="training.export"):
+        Classifier(copy, "litert")
+
+
+def test_export_cli_makes_the_litert_file_again(trained, tmp_path):
+    out, _ = trained
+    for name in ("model.keras", "model.json"):
+        (tmp_path / name).write_bytes((out.parent / name).read_bytes())
+    done = subprocess.run([sys.executable, "-m", "training.export", str(tmp_path / "model.keras")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("saved ") and "through LiteRT" in done.stdout and not done.stderr
+    assert (tmp_path / "model.tflite").is_file() and read_metadata(tmp_path / "model.keras")["litert"]
+
+
 def test_evaluate_writes_small_pictures(trained, capsys):
     out, _ = trained
     assert evaluate.main(["--model", str(out), "--limit", "500"]) == 0

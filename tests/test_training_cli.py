@@ -15,11 +15,14 @@ from conftest import run_cli
     ("training.evaluate", ["--model", "{tmp}/absent.keras"], ["absent.keras", "does not exist",
                                                              "models_saved/model.keras"]),
     ("training.evaluate", ["--model", "{tmp}/notes.npz"], ["notes.npz", "not a Keras"]),
+    ("training.export", ["{tmp}/absent.keras"], ["absent.keras", "does not exist"]),
+    ("training.export", ["{tmp}/notes.npz"], ["notes.npz", "not a Keras"]),
 ], ids=["train-data-not-npz", "train-data-missing", "train-out-suffix", "evaluate-data-not-npz",
-        "evaluate-model-missing", "evaluate-model-not-keras"])
+        "evaluate-model-missing", "evaluate-model-not-keras", "export-model-missing", "export-model-not-keras"])
 def test_bad_input_exits_2_in_one_line(tmp_path, command, args, words):
     (tmp_path / "notes.npz").write_text("not numpy")
-    result = run_cli(command, "--limit", "600", *[a.replace("{tmp}", str(tmp_path)) for a in args])
+    quick = [] if command == "training.export" else ["--limit", "600"]
+    result = run_cli(command, *quick, *[a.replace("{tmp}", str(tmp_path)) for a in args])
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and "Traceback" not in result.stderr

@@ -33,6 +33,7 @@ from live.mnist import DataError, load_mnist
 from live.model_file import ModelError, calibrate, load_model, metadata_path, read_metadata
 from live.runtime import import_keras
 from training.augment import augment
+from training.export import export_litert
 from training.model import ARCHS, build_context_cnn, build_model, history_path, patch_model_of, predict_probabilities
 from training.negatives import make_negatives
 from training.scenes import paper_context, scene_samples
@@ -261,16 +262,17 @@ def run(config: TrainConfig) -> dict:
     if with_reject:
         rejected = predict_probabilities(model, test_negatives).argmax(axis=1) == REJECT_LABEL
         metadata["reject_accuracy_on_test_negatives"] = float(np.mean(rejected))
-    _save(model, metadata, history, config.out)
+    _save(model, metadata, history, config.out, x_test, y_test)
     return metadata
 
 
-def _save(model, metadata: dict, history, out: Path) -> None:
+def _save(model, metadata: dict, history, out: Path, x_test: np.ndarray, y_test: np.ndarray) -> None:
     """The model without its optimizer state (it would triple the file, and the live side never
-    trains), its model.json and its history.json."""
+    trains), its LiteRT export (checked on the test digits), its model.json and its history.json."""
     inference = type(model).from_config(model.get_config())
     inference.set_weights(model.get_weights())
     inference.save(out)
+    metadata["litert"] = export_litert(inference, out, x_test, y_test)
     metadata_path(out).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
     history_values = {k: [float(v) for v in values] for k, values in history.history.items()}
     history_path(out).write_text(json.dumps(history_values, indent=2) + "\n", encoding="utf-8")
@@ -358,7 +360,7 @@ def run_context(config: TrainConfig) -> dict:
         "fine_tuned_from": {key: read_metadata(config.init).get(key)
                             for key in ("arch", "epochs", "test_accuracy", "training_seconds", "date")},
     }
-    _save(model, metadata, history, config.out)
+    _save(model, metadata, history, config.out, x_test, y_test)
     return metadata
 
 
