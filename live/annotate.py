@@ -188,11 +188,12 @@ def patch_panel(patches: np.ndarray, labels: np.ndarray, confidences: np.ndarray
 
 
 def debug_layout(frame_wh: tuple[int, int], view: ViewConfig = ViewConfig()) -> tuple[tuple[int, int], int]:
-    """The debug view's picture size (the frame enlarged to `view.debug_min_height` when
-    smaller) and the width of the panel beside it: a third of the picture, at least 300 px."""
+    """The debug view's picture size (the frame enlarged to the window's height when smaller)
+    and the width of the panel beside it: a third of the picture, at least 300 px."""
     width, height = frame_wh
-    if height < view.debug_min_height:
-        width, height = int(round(width * view.debug_min_height / height)), view.debug_min_height
+    target = view.max_window_wh[1]
+    if height < target:
+        width, height = int(round(width * target / height)), target
     return (width, height), max(300, width // 3)
 
 

@@ -58,58 +58,23 @@ class SegmentConfig:
     # Widest candidate considered at all (w/h): three or four touching digits; longer runs are
     # rulings or underlines.
     max_aspect: float = 3.2
-    # Pieces of one digit (a 5's detached bar, a 4 in two strokes) merge when they overlap
-    # horizontally by this share of the narrower piece and the vertical gap is below this share
-    # of the taller piece; the merged box may not grow taller than `merge_max_growth` times it.
-    merge_min_x_overlap: float = 0.4
-    merge_max_gap: float = 0.35
-    merge_max_growth: float = 1.7
-    # A digit broken across its middle gives two halves, whose union is twice the taller: that is
-    # allowed when the gap is a pen skip (below `merge_close_gap` of the taller piece), which
-    # the gap between two stacked lines of writing is not.
-    merge_max_growth_close: float = 2.3
-    merge_close_gap: float = 0.15
-    # A 5's top bar drawn apart from its body lies at or just above the body's top, to the
-    # right, barely overlapping it in x, so the stacking rule above misses it. A flat piece
-    # (`bar_min_aspect` times wider than tall, at most `bar_max_height` of the body's height)
-    # joins the body when its top is at most `bar_max_drop` body heights below the body's top,
-    # it starts in the body's right half, at most `bar_max_gap` body heights past its right
-    # edge and above its top, and the union stays narrower than `bar_max_union_aspect` body
-    # heights. (Scenes: 7 of 41 unsegmented digits were such 5s.)
-    bar_min_aspect: float = 1.5
-    bar_max_height: float = 0.35
-    bar_max_drop: float = 0.25
-    bar_max_gap: float = 0.15
-    bar_max_union_aspect: float = 1.6
-    # Neighbouring digit-sized pieces are also offered joined, as one digit: a digit the threshold
-    # broke into pieces side by side (a 4's two strokes, a 9's loop beside its stem), which the
-    # stacking proposals do not cover. Pieces within `join_max_gap` of the taller one's height of
-    # each other, whose union is at most `join_max_aspect` times as wide as tall and
-    # `join_max_growth` times the taller one's height. A wide 5 with its bar apart is 1.3 times
-    # as wide as tall.
-    join_max_gap: float = 0.3
-    join_max_aspect: float = 1.4
-    join_max_growth: float = 2.0
+    # Neighbouring pieces are also offered joined, as one digit: a digit the threshold or the pen
+    # broke (across its middle at a pen skip, a 5's bar drawn apart from its body, a 4's two
+    # strokes side by side). Pieces within `pair_max_gap` of the taller one's height of each
+    # other, across and along the line, whose union is at most `pair_max_growth` times as tall
+    # as the taller: a digit broken in two halves at a pen skip is a little over twice as tall as
+    # either (scenes' broken digits read as one: 89 % at 2.0, 93 % at 2.3), two lines of writing
+    # are more, since lines leave a wider gap between them.
+    pair_max_gap: float = 0.35
+    pair_max_growth: float = 2.3
     # Pieces linked by such pairs are also offered as one digit up to this many together: a digit
     # broken in three. Any union is at most `union_max_aspect` times as wide as tall: wider ink
     # is touching digits, offered split instead.
     max_group: int = 3
     union_max_aspect: float = 1.6
-    # ... and at least this much larger (box area) than its largest piece: a speck inside or
-    # beside a digit's box changes nothing the model would read.
-    union_min_growth: float = 1.15
     # Pairs kept per piece, most compact union first: a piece of a digit has one or two partners,
     # a speck of leather or gravel dozens.
     max_partners: int = 2
-    # The frame around a candidate that the model sees beside its 28x28 patch: a square this many
-    # times the candidate's longer side. Wide enough to show the paper or the texture around it
-    # and the neighbours on its line (a wood-grain line is a 1 on its own, not among its
-    # parallels); narrow enough that the candidate is still a visible part of it.
-    context_scale: float = 3.0
-    # A candidate longer than this (working px) is cut out at this size: its 28x28 patch needs no
-    # more (the patch's strokes are measured at 64 px), and a sheet's outline or a digit filling
-    # a webcam frame then costs what a small digit costs. Its faint rim (2 px) is not grown.
-    large_side: int = 128
     # Bounds on the work of a busy frame (grass, gravel, a page of small print): pieces looked at
     # (digit-sized ones first, largest first) and proposals read. A page of 200 digits needs
     # about 500 proposals; a frame of 1280x720 with 10 digits about 20.
@@ -130,15 +95,14 @@ class ClassifyConfig:
 
 @dataclass(frozen=True)
 class TrackConfig:
-    # A detection continues a track when their boxes overlap at least this much (IoU), or when
-    # its centre is within `max_centre_shift` of the track's box size (a fast-moving sheet).
-    min_iou: float = 0.3
+    # A detection continues a track when its centre is within this share of the track's box
+    # height of where the track was heading: a sheet moved fast still keeps its ids, a neighbour
+    # one digit away (about one height) never takes them over.
     max_centre_shift: float = 0.6
-    # Frames a track survives without a detection: a missed frame or two must not reset labels.
-    max_missed: int = 5
-    # Of those, frames it is still drawn (at its predicted place): enough to bridge a dropped
-    # detection without leaving a box behind when the digit has really gone.
-    max_coast: int = 2
+    # Frames a track lives on without a detection, drawn at its predicted place: enough to bridge
+    # a dropped detection or two without resetting its votes, short enough (0.1 s at 30 fps)
+    # that no box stays behind when the digit has really gone.
+    max_missed: int = 3
     # Votes decay by this factor per frame, so a label changes within ~10 frames when the digit
     # under the box really changes, and never on one bad frame.
     vote_decay: float = 0.85
@@ -160,10 +124,9 @@ class ViewConfig:
     max_tag_frac: float = 0.05
     # The window's image is scaled down to fit this size: a 1366x768 laptop screen less its
     # title bar and task bar. Processing, recordings and snapshots keep the full resolution.
+    # The debug view enlarges a smaller picture to the window's height, so that its panel of mask
+    # and patches beside it has room for legible labels.
     max_window_wh: tuple[int, int] = (1280, 720)
-    # The debug view enlarges a smaller picture to this height, so its panel of mask and
-    # patches beside it has room for legible labels.
-    debug_min_height: int = 600
 
 
 @dataclass(frozen=True)

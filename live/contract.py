@@ -21,8 +21,13 @@ NUM_CLASSES = NUM_DIGITS + 1
 CLASS_NAMES = [str(d) for d in range(NUM_DIGITS)] + ["not a digit"]
 
 # The second input: the frame around the candidate, grey, this many pixels square, scaled so that
-# the paper's brightness is about 1 (see `context_to_input`).
+# the paper's brightness is about 1 (see `context_to_input`) ...
 CONTEXT_SIZE = 32
+# ... cut as a square this many times the candidate's longer side: wide enough to show the paper
+# or the texture around it and the neighbours on its line (a wood-grain line is a 1 on its own,
+# not among its parallels), narrow enough that the candidate is still a visible part of it. A
+# model is trained with it: changing it means training the context branch again.
+CONTEXT_SCALE = 3.0
 
 CONTRACT = {
     "input_shape": [IMAGE_SIZE, IMAGE_SIZE, 1],
@@ -34,7 +39,7 @@ CONTRACT = {
     "placement": "longer side fitted to 20 px keeping aspect ratio, centre of mass at (14, 14)",
     "classes": CLASS_NAMES,
     "context": f"optional second input: {CONTEXT_SIZE}x{CONTEXT_SIZE}x1 float32, the grey frame around the patch "
-               "(3 times its longer side), divided by its 90th percentile and clipped to [0, 1.5], then / 1.5",
+               f"({CONTEXT_SCALE:g} times its longer side), divided by its 90th percentile and clipped to [0, 1.5], then / 1.5",
 }
 
 

@@ -16,7 +16,12 @@ import numpy as np
 
 from live.boxes import crop_to_ink, gaps
 from live.config import SegmentConfig
-from live.contract import CONTEXT_SIZE
+from live.contract import CONTEXT_SCALE, CONTEXT_SIZE, STROKE_WORK_SIDE
+
+# A candidate longer than this (working px) is cut out at this size: its 28x28 patch is made from
+# its ink at STROKE_WORK_SIDE px, so twice that loses nothing, and a sheet's outline or a digit
+# filling a webcam frame then costs what a small digit costs. Its faint rim (2 px) is not grown.
+LARGE_SIDE = 2 * STROKE_WORK_SIDE
 from live.reading import line_angle
 
 
@@ -32,7 +37,7 @@ class Candidate:
     # the strokes too, the box only the sure ink.
     ink_at: tuple[int, int] = (0, 0)
     # Working pixels per ink pixel: a large candidate's ink is kept at a reduced size, since its
-    # 28x28 patch needs no more (see SegmentConfig.large_side).
+    # 28x28 patch needs no more (see LARGE_SIDE).
     ink_scale: float = 1.0
 
 
@@ -85,7 +90,7 @@ def below(gray: np.ndarray, mean: np.ndarray, offset: float) -> np.ndarray:
 
 
 def context_crop(pyramid: list[np.ndarray], box: tuple[int, int, int, int], cfg: SegmentConfig) -> np.ndarray:
-    """The frame around a box: a square `context_scale` times the box's longer side (at most the
+    """The frame around a box: a square CONTEXT_SCALE times the box's longer side (at most the
     frame's shorter side), centred on the box but moved inside the frame where it would cross an
     edge, so that it only ever holds what the camera saw (padding past the edge was a cue the
     model learnt as "background"). CONTEXT_SIZE x CONTEXT_SIZE grey uint8, cut from the level of
@@ -93,7 +98,7 @@ def context_crop(pyramid: list[np.ndarray], box: tuple[int, int, int, int], cfg:
     so a large digit's context costs no more than a small one's."""
     x, y, w, h = box
     height0, width0 = pyramid[0].shape
-    side = min(max(8.0, cfg.context_scale * max(w, h)), float(min(height0, width0)))
+    side = min(max(8.0, CONTEXT_SCALE * max(w, h)), float(min(height0, width0)))
     level = min(len(pyramid) - 1, max(0, int(np.floor(np.log2(side / (2 * CONTEXT_SIZE))))))
     image, f = pyramid[level], 0.5 ** level
     height, width = image.shape
@@ -221,60 +226,24 @@ def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, stats
 
 
-def _stacked_pairs(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) -> list[tuple[int, int]]:
-    """Pairs of pieces (x0, y0, x1, y1) that may be one digit: stacked (overlapping in x, close in
-    y: a digit broken across its middle, a 5's bar above its body), or a 5's bar drawn apart, at
-    the body's top right. At least one piece of each pair is an anchor (large enough to be a good
-    part of a digit): two specks never make a digit."""
+def _pairs(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) -> list[tuple[int, int]]:
+    """Pairs of pieces (x0, y0, x1, y1) that may be one digit: within `pair_max_gap` of the
+    taller one's height of each other across and along the line, together at most
+    `pair_max_growth` times its height. One rule for every way a digit comes apart: broken
+    across its middle, a 5's bar drawn apart, a 4's two strokes side by side. At least one piece
+    of a pair is an anchor (a good part of a digit's height): two specks never make a digit."""
     rows = np.flatnonzero(anchors)
     if len(boxes) < 2 or rows.size == 0:
         return []
-    x0, y0, x1, y1 = boxes.T
-    w, h = x1 - x0, y1 - y0
     a = rows[:, None]  # anchors down, every piece across
-    gap_x, gap_y = gaps(boxes[a], boxes[None])
-    overlap_x = -gap_x
+    h = boxes[:, 3] - boxes[:, 1]
     taller = np.maximum(h[a], h[None])
-    union_h = np.maximum(y1[a], y1[None]) - np.minimum(y0[a], y0[None])
-    union_w = np.maximum(x1[a], x1[None]) - np.minimum(x0[a], x0[None])
-    wider = np.maximum(w[a], w[None])
-    stacked = ((overlap_x >= cfg.merge_min_x_overlap * np.minimum(w[a], w[None]))
-               & (gap_y <= cfg.merge_max_gap * taller)
-               & ((union_h <= cfg.merge_max_growth * taller)
-                  | ((union_h <= cfg.merge_max_growth_close * taller) & (gap_y <= cfg.merge_close_gap * taller)))
-               & (union_w <= 1.3 * wider))
-    bar = ((w[None] >= cfg.bar_min_aspect * h[None]) & (h[None] <= cfg.bar_max_height * h[a])
-           & (y0[None] <= y0[a] + cfg.bar_max_drop * h[a]) & (gap_y <= cfg.bar_max_gap * h[a])
-           & (x0[None] >= x0[a] + 0.5 * w[a]) & (x0[None] <= x1[a] + cfg.bar_max_gap * h[a])
-           & (x1[None] > x1[a]) & (union_w <= cfg.bar_max_union_aspect * h[a]))
-    pairs = set()
-    for r, j in zip(*np.nonzero(stacked | bar)):
-        i = int(rows[r])
-        if i != j:
-            pairs.add((min(i, int(j)), max(i, int(j))))
-    return sorted(pairs)
-
-
-def _side_by_side_pairs(boxes: np.ndarray, alone: np.ndarray, cfg: SegmentConfig) -> list[tuple[int, int]]:
-    """Pairs of digit-sized pieces that may be one digit broken side by side (a 4's two strokes, a
-    9's loop beside its stem): within `join_max_gap` of the taller one's height of each other,
-    neither holding the other, together at most `join_max_aspect` times as wide as tall."""
-    idx = np.flatnonzero(alone)
-    if idx.size < 2:
-        return []
-    b = boxes[idx]
-    a, c = np.triu_indices(len(idx), 1)
-    taller = np.maximum(b[a, 3] - b[a, 1], b[c, 3] - b[c, 1])
-    gap_x, gap_y = gaps(b[a], b[c])
-    ux0, uy0 = np.minimum(b[a, 0], b[c, 0]), np.minimum(b[a, 1], b[c, 1])
-    ux1, uy1 = np.maximum(b[a, 2], b[c, 2]), np.maximum(b[a, 3], b[c, 3])
-    uw, uh = ux1 - ux0, uy1 - uy0
-    inside_a = (b[c, 0] >= b[a, 0]) & (b[c, 1] >= b[a, 1]) & (b[c, 2] <= b[a, 2]) & (b[c, 3] <= b[a, 3])
-    inside_c = (b[a, 0] >= b[c, 0]) & (b[a, 1] >= b[c, 1]) & (b[a, 2] <= b[c, 2]) & (b[a, 3] <= b[c, 3])
-    near = np.flatnonzero((gap_x <= cfg.join_max_gap * taller) & (gap_y <= cfg.join_max_gap * taller)
-                          & ~inside_a & ~inside_c
-                          & (uw <= cfg.join_max_aspect * uh) & (uh <= cfg.join_max_growth * taller))
-    return [(int(idx[a[k]]), int(idx[c[k]])) for k in near]
+    gap_x, gap_y = gaps(boxes[a], boxes[None])
+    union_h = np.maximum(boxes[a, 3], boxes[None, :, 3]) - np.minimum(boxes[a, 1], boxes[None, :, 1])
+    near = ((gap_x <= cfg.pair_max_gap * taller) & (gap_y <= cfg.pair_max_gap * taller)
+            & (union_h <= cfg.pair_max_growth * taller))
+    pairs = {(min(int(rows[r]), int(j)), max(int(rows[r]), int(j))) for r, j in zip(*np.nonzero(near))}
+    return sorted((i, j) for i, j in pairs if i != j)
 
 
 def _splits(ink: np.ndarray, x0: int, y0: int, scale: float = 1.0) -> list[list[tuple[np.ndarray, tuple[int, int]]]]:
@@ -353,9 +322,9 @@ class _Frame:
             own |= region == other
         ink = own.view(np.uint8) * np.uint8(255)
         longer = max(x1 - x0, y1 - y0)
-        if longer <= self.cfg.large_side:
+        if longer <= LARGE_SIDE:
             return self.from_ink(ink, (x0, y0), self.hairline)
-        f = self.cfg.large_side / longer
+        f = LARGE_SIDE / longer
         size = (max(1, round((x1 - x0) * f)), max(1, round((y1 - y0) * f)))
         # Area-resampling then a low cut keeps a thin pen line as a line, as ink_to_patch does.
         small = (shrink(ink, size) > 60).view(np.uint8) * np.uint8(255)
@@ -462,7 +431,7 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
                 proposals.append(Proposal((int(a),), tuple(frame.from_ink(ink, at, scale=cand.ink_scale)
                                                             for ink, at in pieces)))
     anchors = hs[keep] >= 0.5 * min_h
-    pairs = _stacked_pairs(boxes, anchors, cfg) + _side_by_side_pairs(boxes, alone, cfg)
+    pairs = _pairs(boxes, anchors, cfg)
     for members in _groups(pairs, boxes, min_h, max_h, cfg):
         ux0, uy0 = boxes[list(members), :2].min(0)
         ux1, uy1 = boxes[list(members), 2:].max(0)
@@ -475,18 +444,15 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
 def _groups(pairs: list[tuple[int, int]], boxes: np.ndarray, min_h: float, max_h: float,
             cfg: SegmentConfig) -> list[tuple[int, ...]]:
     """Unions worth reading: the pairs, and groups of up to `max_group` pieces linked through them
-    (a digit broken in three), whose union is of digit height, at most `union_max_aspect` times
-    as wide as tall, and larger than its largest piece by `union_min_growth` (a speck inside a
-    digit's box changes nothing the model would read). Each piece keeps its `max_partners` most
-    compact pairs: a textured frame links every speck to every other."""
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    (a digit broken in three), whose union is of digit height and at most `union_max_aspect`
+    times as wide as tall. Each piece keeps its `max_partners` most compact pairs: a textured
+    frame links every speck to every other."""
 
     def plausible(members: tuple[int, ...]) -> tuple[bool, float]:
         x0, y0 = boxes[list(members), :2].min(0)
         x1, y1 = boxes[list(members), 2:].max(0)
         w, h = x1 - x0, y1 - y0
-        grows = w * h >= cfg.union_min_growth * areas[list(members)].max()
-        return bool(min_h <= h <= max_h and w <= cfg.union_max_aspect * h and grows), float(w * h)
+        return bool(min_h <= h <= max_h and w <= cfg.union_max_aspect * h), float(w * h)
 
     sized = []
     for pair in set(pairs):

@@ -2,8 +2,8 @@
 
 Each track keeps confidence-weighted votes per digit that decay every frame, so one misread
 frame never changes what is shown, while a digit that really changes wins within a few frames.
-Tracks coast through a couple of missed frames so a digit does not blink when segmentation
-drops it once.
+Tracks coast through a few missed frames so a digit does not blink when segmentation drops it
+once.
 """
 from __future__ import annotations
 
@@ -55,8 +55,8 @@ class Tracker:
             centre_t = predicted[:, :2] + predicted[:, 2:] / 2
             centre_d = dets.boxes_xywh[:, :2] + dets.boxes_xywh[:, 2:] / 2
             shift = np.linalg.norm(centre_t[:, None] - centre_d[None], axis=2) / np.maximum(predicted[:, None, 3], 1)
-            near = shift <= cfg.max_centre_shift
-            score = np.where((score >= cfg.min_iou) | near, score + (1 - np.minimum(shift, 1)), -1.0)
+            # Near enough to continue the track; the best pairs (overlapping most, then closest) first.
+            score = np.where(shift <= cfg.max_centre_shift, score + (1 - np.minimum(shift, 1)), -1.0)
         # Best pairs first; a pair scoring below 0 (far apart) is never matched.
         track_of = greedy_match(score.T, 0.0) if len(self.tracks) and len(dets) else np.full(len(dets), -1)
         matched_d = {di: int(ti) for di, ti in enumerate(track_of) if ti >= 0}
@@ -81,8 +81,7 @@ class Tracker:
                 track.missed += 1
                 track.box = track.box + np.r_[track.velocity, 0, 0]
         self.tracks = [t for t in self.tracks if t.missed <= cfg.max_missed]
-        shown = [t for t in self.tracks
-                 if (t.hits >= cfg.min_hits or self._frames < cfg.min_hits) and t.missed <= cfg.max_coast]
+        shown = [t for t in self.tracks if t.hits >= cfg.min_hits or self._frames < cfg.min_hits]
         if not shown:
             return Detections.empty()
         labels, confs = zip(*(t.shown() for t in shown))

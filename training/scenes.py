@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from live.contract import CONTEXT_SIZE, IMAGE_SIZE, REJECT_LABEL
+from live.contract import CONTEXT_SCALE, CONTEXT_SIZE, IMAGE_SIZE, REJECT_LABEL
 
 # A candidate is that digit when its box and the digit's true box overlap this much (IoU).
 MATCH_IOU = 0.6
@@ -172,7 +172,7 @@ def scene_samples(digits_u8: np.ndarray, labels: np.ndarray, frames: int, seed: 
     return tuple(np.concatenate([r[k] for r in results]) for k in range(3))
 
 
-def paper_context(patches_u8: np.ndarray, rng: np.random.Generator, context_scale: float = 3.0) -> np.ndarray:
+def paper_context(patches_u8: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Contexts for patches that come without a frame (MNIST digits, generated non-digits): each
     drawn dark on plain paper at the scale the live side crops, under a soft gradient with noise.
     uint8 (N, 28, 28) -> uint8 (N, CONTEXT_SIZE, CONTEXT_SIZE)."""
@@ -181,8 +181,8 @@ def paper_context(patches_u8: np.ndarray, rng: np.random.Generator, context_scal
     from live.contract import DIGIT_BOX
 
     n = len(patches_u8)
-    # The patch's 20 px digit box is one `context_scale`-th of the context's side.
-    side = max(4, int(round(IMAGE_SIZE * CONTEXT_SIZE / (context_scale * DIGIT_BOX))))
+    # The patch's 20 px digit box is one CONTEXT_SCALE-th of the context's side.
+    side = max(4, int(round(IMAGE_SIZE * CONTEXT_SIZE / (CONTEXT_SCALE * DIGIT_BOX))))
     offset = (CONTEXT_SIZE - side) // 2
     ink = np.zeros((n, CONTEXT_SIZE, CONTEXT_SIZE), np.float32)
     for i, patch in enumerate(patches_u8):
