@@ -60,8 +60,8 @@ class SegmentConfig:
     max_aspect: float = 3.2
     # Neighbouring pieces are also offered joined, as one digit: a digit the threshold or the pen
     # broke (across its middle at a pen skip, a 5's bar drawn apart from its body, a 4's two
-    # strokes side by side). Pieces within `pair_max_gap` of the taller one's height of each
-    # other, across and along the line, whose union is at most `pair_max_growth` times as tall
+    # strokes side by side). Pieces within `pair_max_gap` of their heights (geometric mean) of
+    # each other, across and along the line, whose union is at most `pair_max_growth` times as tall
     # as the taller: a digit broken in two halves at a pen skip is a little over twice as tall as
     # either (scenes' broken digits read as one: 89 % at 2.0, 93 % at 2.3), two lines of writing
     # are more, since lines leave a wider gap between them.
@@ -72,6 +72,9 @@ class SegmentConfig:
     # is touching digits, offered split instead.
     max_group: int = 3
     union_max_aspect: float = 1.6
+    # ... and at least this much larger (box area) than its largest piece: a speck inside or
+    # beside a digit's box, a digit inside a sheet's outline, change nothing the model would read.
+    union_min_growth: float = 1.15
     # Pairs kept per piece, most compact union first: a piece of a digit has one or two partners,
     # a speck of leather or gravel dozens.
     max_partners: int = 2

@@ -227,8 +227,8 @@ def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pairs(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) -> list[tuple[int, int]]:
-    """Pairs of pieces (x0, y0, x1, y1) that may be one digit: within `pair_max_gap` of the
-    taller one's height of each other across and along the line, together at most
+    """Pairs of pieces (x0, y0, x1, y1) that may be one digit: within `pair_max_gap` of their
+    heights (geometric mean) of each other across and along the line, together at most
     `pair_max_growth` times its height. One rule for every way a digit comes apart: broken
     across its middle, a 5's bar drawn apart, a 4's two strokes side by side. At least one piece
     of a pair is an anchor (a good part of a digit's height): two specks never make a digit."""
@@ -238,10 +238,16 @@ def _pairs(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) -> list[t
     a = rows[:, None]  # anchors down, every piece across
     h = boxes[:, 3] - boxes[:, 1]
     taller = np.maximum(h[a], h[None])
+    # Gaps are measured in the pair's own scale, the geometric mean of the two heights: a 5's
+    # bar a quarter of the body's height may lie 0.17 body heights away, a speck of 3 px beside
+    # a sheet's 600 px outline no more than 15 px.
+    scale = np.sqrt(h[a] * h[None].astype(np.float64))
     gap_x, gap_y = gaps(boxes[a], boxes[None])
     union_h = np.maximum(boxes[a, 3], boxes[None, :, 3]) - np.minimum(boxes[a, 1], boxes[None, :, 1])
-    near = ((gap_x <= cfg.pair_max_gap * taller) & (gap_y <= cfg.pair_max_gap * taller)
-            & (union_h <= cfg.pair_max_growth * taller))
+    # Pieces of one digit lie one above the other or side by side: their boxes overlap in x or
+    # in y. Neighbours on a diagonal are two digits of two lines.
+    near = ((gap_x <= cfg.pair_max_gap * scale) & (gap_y <= cfg.pair_max_gap * scale)
+            & ((gap_x <= 0) | (gap_y <= 0)) & (union_h <= cfg.pair_max_growth * taller))
     pairs = {(min(int(rows[r]), int(j)), max(int(rows[r]), int(j))) for r, j in zip(*np.nonzero(near))}
     return sorted((i, j) for i, j in pairs if i != j)
 
@@ -444,15 +450,19 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
 def _groups(pairs: list[tuple[int, int]], boxes: np.ndarray, min_h: float, max_h: float,
             cfg: SegmentConfig) -> list[tuple[int, ...]]:
     """Unions worth reading: the pairs, and groups of up to `max_group` pieces linked through them
-    (a digit broken in three), whose union is of digit height and at most `union_max_aspect`
-    times as wide as tall. Each piece keeps its `max_partners` most compact pairs: a textured
-    frame links every speck to every other."""
+    (a digit broken in three), whose union is of digit height, at most `union_max_aspect` times
+    as wide as tall, and larger than its largest piece by `union_min_growth` (a speck inside a
+    digit's box, or a digit inside a sheet's outline, adds nothing the model could read, and an
+    outline costs as much as any candidate). Each piece keeps its `max_partners` most compact
+    pairs: a textured frame links every speck to every other."""
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
 
     def plausible(members: tuple[int, ...]) -> tuple[bool, float]:
         x0, y0 = boxes[list(members), :2].min(0)
         x1, y1 = boxes[list(members), 2:].max(0)
         w, h = x1 - x0, y1 - y0
-        return bool(min_h <= h <= max_h and w <= cfg.union_max_aspect * h), float(w * h)
+        grows = w * h >= cfg.union_min_growth * areas[list(members)].max()
+        return bool(min_h <= h <= max_h and w <= cfg.union_max_aspect * h and grows), float(w * h)
 
     sized = []
     for pair in set(pairs):
