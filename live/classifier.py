@@ -18,6 +18,7 @@ from live.litert import LiteRTModel, litert_path, matching_litert
 from live.model_file import ModelError, calibrate, load_model, read_metadata
 from live.runtime import import_keras
 
+
 class Classifier:
     """Reads batches of contract patches (and, for a model with a second input, the frame around
     each); `has_reject` says whether class 10 means "not a digit"; `runtime` says which runtime

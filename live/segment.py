@@ -17,12 +17,12 @@ import numpy as np
 from live.boxes import crop_to_ink, gaps
 from live.config import SegmentConfig
 from live.contract import CONTEXT_SCALE, CONTEXT_SIZE, STROKE_WORK_SIDE
+from live.reading import line_angle
 
 # A candidate longer than this (working px) is cut out at this size: its 28x28 patch is made from
 # its ink at STROKE_WORK_SIDE px, so twice that loses nothing, and a sheet's outline or a digit
 # filling a webcam frame then costs what a small digit costs. Its faint rim (2 px) is not grown.
 LARGE_SIDE = 2 * STROKE_WORK_SIDE
-from live.reading import line_angle
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def below(gray: np.ndarray, mean: np.ndarray, offset: float) -> np.ndarray:
     return cv2.compare(cv2.add(gray, int(np.floor(offset))), mean, cv2.CMP_LE)
 
 
-def context_crop(pyramid: list[np.ndarray], box: tuple[int, int, int, int], cfg: SegmentConfig) -> np.ndarray:
+def context_crop(pyramid: list[np.ndarray], box: tuple[int, int, int, int]) -> np.ndarray:
     """The frame around a box: a square CONTEXT_SCALE times the box's longer side (at most the
     frame's shorter side), centred on the box but moved inside the frame where it would cross an
     edge, so that it only ever holds what the camera saw (padding past the edge was a cue the
@@ -227,11 +227,12 @@ def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pairs(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) -> list[tuple[int, int]]:
-    """Pairs of pieces (x0, y0, x1, y1) that may be one digit: within `pair_max_gap` of their
-    heights (geometric mean) of each other across and along the line, together at most
-    `pair_max_growth` times its height. One rule for every way a digit comes apart: broken
-    across its middle, a 5's bar drawn apart, a 4's two strokes side by side. At least one piece
-    of a pair is an anchor (a good part of a digit's height): two specks never make a digit."""
+    """Pairs of pieces (x0, y0, x1, y1) that may be one digit: one above the other or side by
+    side, within `pair_max_gap` of their heights (geometric mean) of each other, together at
+    most `pair_max_growth` times as tall as the taller. One rule for every way a digit comes
+    apart: broken across its middle, a 5's bar drawn apart, a 4's two strokes side by side. At
+    least one piece of a pair is an anchor (a good part of a digit's height): two specks never
+    make a digit."""
     rows = np.flatnonzero(anchors)
     if len(boxes) < 2 or rows.size == 0:
         return []
@@ -354,7 +355,7 @@ class _Frame:
             region = shrink(region, (ink.shape[1], ink.shape[0]))
             grown = ink = fill_dark_holes(ink, region)
             ink_at = at  # a rim of 2 px is nothing at this size
-        return Candidate(self._box_in_frame(ink, box, scale), grown, context_crop(self.pyramid, box, self.cfg),
+        return Candidate(self._box_in_frame(ink, box, scale), grown, context_crop(self.pyramid, box),
                          ink_at, scale)
 
     def _box_in_frame(self, ink: np.ndarray, box: tuple[int, int, int, int], scale: float = 1.0

@@ -60,9 +60,7 @@ def export_litert(model: keras.Model, model_path: Path, x_test: np.ndarray, y_te
         contexts = paper_context(x_test, np.random.default_rng(0))
     reference = predict_probabilities(model, x_test, contexts).argmax(axis=1)
     lite = LiteRTModel(out, threads=2)
-    predicted = np.concatenate([
-        lite(normalize(x_test[i:i + 1000]), None if contexts is None else contexts_to_input(contexts[i:i + 1000]))
-        for i in range(0, len(x_test), 1000)]).argmax(axis=1)
+    predicted = lite(normalize(x_test), None if contexts is None else contexts_to_input(contexts)).argmax(axis=1)
     return {
         "file": out.name,
         "keras_sha256": keras_digest(model_path),
