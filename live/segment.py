@@ -9,6 +9,7 @@ sizes (relative to the frame) bound the work.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -96,15 +97,17 @@ def context_crop(pyramid: list[np.ndarray], box: tuple[int, int, int, int]) -> n
     model learnt as "background"). CONTEXT_SIZE x CONTEXT_SIZE grey uint8, cut from the level of
     the image pyramid (each level half the last) where the square is at most twice CONTEXT_SIZE,
     so a large digit's context costs no more than a small one's."""
+    # Plain Python arithmetic: this runs for every candidate, and NumPy's scalar calls cost more
+    # than the crop itself.
     x, y, w, h = box
     height0, width0 = pyramid[0].shape
     side = min(max(8.0, CONTEXT_SCALE * max(w, h)), float(min(height0, width0)))
-    level = min(len(pyramid) - 1, max(0, int(np.floor(np.log2(side / (2 * CONTEXT_SIZE))))))
+    level = min(len(pyramid) - 1, max(0, math.floor(math.log2(side / (2 * CONTEXT_SIZE)))))
     image, f = pyramid[level], 0.5 ** level
     height, width = image.shape
-    span = max(2, min(int(round(side * f)), height, width))
-    x0 = int(np.clip(round((x + w / 2) * f - span / 2), 0, width - span))
-    y0 = int(np.clip(round((y + h / 2) * f - span / 2), 0, height - span))
+    span = max(2, min(round(side * f), height, width))
+    x0 = min(max(round((x + w / 2) * f - span / 2), 0), width - span)
+    y0 = min(max(round((y + h / 2) * f - span / 2), 0), height - span)
     return cv2.resize(image[y0:y0 + span, x0:x0 + span], (CONTEXT_SIZE, CONTEXT_SIZE), interpolation=cv2.INTER_AREA)
 
 
@@ -456,13 +459,16 @@ def _groups(pairs: list[tuple[int, int]], boxes: np.ndarray, min_h: float, max_h
     digit's box, or a digit inside a sheet's outline, adds nothing the model could read, and an
     outline costs as much as any candidate). Each piece keeps its `max_partners` most compact
     pairs: a textured frame links every speck to every other."""
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    # Python lists: a busy frame checks thousands of unions of two or three boxes, where NumPy's
+    # indexing costs ten times the arithmetic.
+    listed = boxes.tolist()
 
     def plausible(members: tuple[int, ...]) -> tuple[bool, float]:
-        x0, y0 = boxes[list(members), :2].min(0)
-        x1, y1 = boxes[list(members), 2:].max(0)
-        w, h = x1 - x0, y1 - y0
-        grows = w * h >= cfg.union_min_growth * areas[list(members)].max()
+        own = [listed[m] for m in members]
+        w = max(b[2] for b in own) - min(b[0] for b in own)
+        h = max(b[3] for b in own) - min(b[1] for b in own)
+        largest = max((b[2] - b[0]) * (b[3] - b[1]) for b in own)
+        grows = w * h >= cfg.union_min_growth * largest
         return bool(min_h <= h <= max_h and w <= cfg.union_max_aspect * h and grows), float(w * h)
 
     sized = []
