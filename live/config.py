@@ -47,8 +47,9 @@ class SegmentConfig:
     # ruling leave little bare line between them; the straight-line fit guards the rest.
     ruling_min_bare_share: float = 0.1
     max_rulings: int = 16
-    # Frames whose text lines tilt more than this are turned upright and segmented again: the
-    # model is trained on rotations up to about 15 degrees, and merging assumes upright digits.
+    # Frames whose text lines seem to tilt more than this are also turned upright and segmented
+    # again, and the model keeps the surer of the two readings: it is trained on rotations up to
+    # about 15 degrees, and merging assumes upright digits; sparse digits fake a tilt as often.
     min_rotate_deg: float = 12.0
     # A digit is at most this wide relative to its height before it is treated as touching digits.
     # 0 and 2 written wide reach about 1.0; two digits side by side start near 1.1. Lower values

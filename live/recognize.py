@@ -39,7 +39,9 @@ class Recognition:
 @dataclass(frozen=True)
 class Prepared:
     segmentation: Segmentation
-    candidates: list  # segmentation.candidates, flattened once per frame, in batch order
+    # The candidates of the segmentation, then of its turned alternative if any, flattened once
+    # per frame in batch order: both ways of reading a tilted frame go in one model call.
+    candidates: list
     patches: np.ndarray
     contexts: np.ndarray
 
@@ -67,9 +69,20 @@ class Readings:
     def is_digit(self) -> np.ndarray:
         return self.log_digit > self.log_reject
 
+    def part(self, start: int, stop: int) -> "Readings":
+        """The readings of batch rows start..stop-1."""
+        return Readings(self.labels[start:stop], self.confidences[start:stop], self.log_digit[start:stop],
+                        self.log_reject[start:stop])
+
 
 def choose(seg: Segmentation, read: Readings) -> list[int]:
-    """Batch indices of the candidates read as digits under the module's one rule.
+    """Batch indices of the candidates read as digits under the module's one rule (`decide`)."""
+    return decide(seg, read)[0]
+
+
+def decide(seg: Segmentation, read: Readings) -> tuple[list[int], float]:
+    """Batch indices of the candidates read as digits under the module's one rule, and how surely
+    the reading explains the frame's ink: its ink-weighted log-probability per unit of ink.
 
     Each digit-sized piece takes its best own reading: one digit, not a digit, or a split into
     touching digits (each piece a digit, not all of them 1s, scored against the whole read as one
@@ -119,13 +132,15 @@ def choose(seg: Segmentation, read: Readings) -> list[int]:
             gains.append((gain, i, members))
     taken = np.zeros(atoms, bool)
     chosen: list[int] = []
+    score = float(own_score.sum())
     for gain, i, members in sorted(gains, key=lambda g: -g[0]):
         if not taken[members].any():
             taken[members] = True
             chosen.append(i)
+            score += gain
     for atom in np.flatnonzero(~taken):
         chosen.extend(own_digits[atom])
-    return sorted(chosen)
+    return sorted(chosen), score / max(float(seg.atom_ink.sum()), 1.0)
 
 
 class Recognizer:
@@ -139,19 +154,28 @@ class Recognizer:
     def prepare(self, frame_bgr: np.ndarray) -> Prepared:
         """The image half: proposals and the patches of their candidates (OpenCV and NumPy only)."""
         seg = segment(frame_bgr, self.segment_cfg)
-        candidates = seg.candidates
+        candidates = [c for way in seg.ways for c in way.candidates]
         contexts = make_contexts([c.context for c in candidates]) if self.classifier.uses_context else None
         return Prepared(seg, candidates, make_patches([c.ink for c in candidates]), contexts)
 
     def read(self, prepared: Prepared) -> Recognition:
-        """The model half: one batched call for every candidate, then the one decision rule."""
+        """The model half: one batched call for every candidate, then the one decision rule. A
+        frame that was also turned upright is read both ways, and the way whose reading explains
+        the ink more surely (digits and non-digits alike) is kept; a tie keeps the frame as it is."""
         probs = self.classifier.probabilities(prepared.patches, prepared.contexts)
         read = Readings.of(probs, self.classifier.has_reject)
-        keep = np.array(choose(prepared.segmentation, read), np.int64)
+        best, start = None, 0
+        for way in prepared.segmentation.ways:
+            stop = start + len(way.candidates)
+            chosen, sureness = decide(way, read.part(start, stop))
+            if best is None or sureness > best[0]:
+                best = (sureness, way, np.array(chosen, np.int64) + start)
+            start = stop
+        _, way, keep = best
         candidates = prepared.candidates
         detections = Detections.untracked([candidates[k].box_xywh for k in keep], read.labels[keep],
                                           read.confidences[keep])
-        return Recognition(detections, prepared.segmentation.mask, prepared.patches[keep])
+        return Recognition(detections, way.mask, prepared.patches[keep])
 
 
 def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, Recognition]]:

@@ -10,7 +10,7 @@ sizes (relative to the frame) bound the work.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -63,11 +63,19 @@ class Segmentation:
     atom_alone: np.ndarray  # whether each piece is digit-sized, i.e. has a proposal of its own
     mask: np.ndarray  # the cleaned threshold mask at working resolution, for the debug view
     angle: float = 0.0  # the text lines' tilt (radians) the frame was turned upright by, else 0
+    # Where the text lines seem to tilt, the frame turned upright and segmented again: the
+    # other way to read it, which the model weighs against this one (`live.recognize`).
+    turned: Segmentation | None = None
 
     @property
     def candidates(self) -> list[Candidate]:
         """Every candidate of every proposal, in batch order."""
         return [c for p in self.proposals for c in p.candidates]
+
+    @property
+    def ways(self) -> list[Segmentation]:
+        """The ways to read the frame: as it is, and turned upright where its lines tilt."""
+        return [self] if self.turned is None else [self, self.turned]
 
 
 def _odd(n: float) -> int:
@@ -380,8 +388,10 @@ class _Frame:
 def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segmentation:
     """The proposals of a BGR (or grey) frame.
 
-    When the text lines tilt more than `cfg.min_rotate_deg`, the frame is turned upright and
-    segmented again, so that merging, splitting and the patches all see upright digits.
+    When the text lines seem to tilt more than `cfg.min_rotate_deg`, the frame is also turned
+    upright and segmented again (`Segmentation.turned`), so that merging, splitting and the
+    patches can see upright digits. A few sparse digits fake a tilt as easily as a turned sheet
+    shows one, so both readings go to the model, and the surer one is kept.
     """
     gray = frame_bgr if frame_bgr.ndim == 2 else cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
     scale = min(1.0, cfg.work_max_side / max(gray.shape))
@@ -402,10 +412,7 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segm
     # Replicating the edge keeps the new border from becoming a frame of "ink".
     upright = cv2.warpAffine(gray, turn, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     turned = _segment_gray(upright, short, to_frame @ np.vstack([cv2.invertAffineTransform(turn), [0, 0, 1]]), cfg)
-    # A few sparse digits can fake a tilt; a turn that loses digit-sized pieces was not a real one.
-    if turned.atom_alone.sum() >= found.atom_alone.sum():
-        return Segmentation(turned.proposals, turned.atom_ink, turned.atom_alone, turned.mask, float(angle))
-    return found
+    return replace(found, turned=replace(turned, angle=float(angle)))
 
 
 def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: SegmentConfig) -> Segmentation:

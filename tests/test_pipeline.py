@@ -247,6 +247,25 @@ def test_a_sheet_turned_35_degrees_is_read(recognizer, sample_digits):
     dets = recognizer(frame).detections
     right, false = match(truth.boxes_xywh, truth.labels, dets, min_iou=0.3)
     assert right >= 8, f"{right} of 10 digits read right on a sheet turned by 35 degrees"
+    assert segment(frame).turned is not None
+
+
+def test_upright_digits_that_fake_a_tilt_are_read_upright(recognizer, sample_digits):
+    """Upright digits written down a diagonal look like a line tilted by 30 degrees: the frame is
+    also read turned, and the model's surer reading, the upright one, is kept."""
+    paper = np.full((500, 700), 232, np.float32)
+    expected, boxes = [2, 4, 6, 8], []
+    for k, label in enumerate(expected):
+        ink = _digit_of(sample_digits, label, height=70)
+        h, w = ink.shape
+        x, y = 120 + 110 * k, 60 + 64 * k
+        paper[y:y + h, x:x + w] = np.minimum(paper[y:y + h, x:x + w], 232 * (1 - ink) + 35 * ink)
+        boxes.append([x, y, w, h])
+    frame = cv2.cvtColor(paper.astype(np.uint8), cv2.COLOR_GRAY2BGR)
+    assert segment(frame).turned is not None, "the diagonal should look like a tilted line"
+    dets = recognizer(frame).detections
+    right, false = match(np.array(boxes), np.array(expected), dets)
+    assert right == 4 and false == 0, (dets.labels.tolist(), dets.boxes_xywh.tolist())
 
 
 def test_tracker_drops_a_digit_that_left_the_view():
