@@ -300,15 +300,16 @@ def bench_flicker(recognizer: Recognizer, frames: int, sheets: int = 3) -> dict:
     return {"frames": sheets * (frames // sheets), "sheets": sheets, "digits_per_sheet": 12, **results}
 
 
-def _pipeline_fps(recognizer: Recognizer, video: list[np.ndarray], frames: int) -> float:
-    """Frames/s of every stage after capture, as the live loop runs them: segmentation of the
-    next frame overlaps the model call, tracking, annotation and the JSON record of this one."""
+def _pipeline_fps(recognizer: Recognizer, video: list[np.ndarray], frames: int, overlap: bool = True) -> float:
+    """Frames/s of every stage after capture, as the live loop runs them (`recognize_stream`),
+    tracking, annotation and the JSON record included; `overlap` as recognize_stream takes it."""
     for frame in video[:5]:  # warm-up
         recognizer(frame)
     tracker = Tracker()
     stream = (video[i % len(video)] for i in range(frames))
+    readings = recognize_stream(recognizer, stream, overlap)
     start = time.perf_counter()
-    for index, (frame, recognition) in enumerate(recognize_stream(recognizer, stream)):
+    for index, (frame, recognition) in enumerate(readings):
         dets = tracker.update(recognition.detections)
         sure = dets.select(dets.confidences >= MIN_CONF)
         found = numbers(sure.boxes_xywh, sure.labels)
@@ -322,11 +323,7 @@ def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
     animation = SheetAnimation(seed=SPEED_SEED, n_digits=10, digits=(images, labels))
     video = [animation.frame(i)[0] for i in range(min(frames, 120))]
     pipeline_fps = _pipeline_fps(recognizer, video, frames)
-    tracker = Tracker()
-    start = time.perf_counter()
-    for frame in video[:60]:
-        tracker.update(recognizer(frame).detections)
-    sequential_fps = 60 / (time.perf_counter() - start)
+    sequential_fps = _pipeline_fps(recognizer, video, frames, overlap=False)
     keras_fps = None
     if recognizer.classifier.runtime != "keras":  # the same model read through Keras, for comparison
         keras_fps = round(_pipeline_fps(Recognizer(Classifier(model_path, "keras")), video, frames), 1)

@@ -178,14 +178,23 @@ class Recognizer:
         return Recognition(detections, way.mask, prepared.patches[keep])
 
 
-def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray]) -> Iterator[tuple[np.ndarray, Recognition]]:
-    """(frame, recognition) for each frame, segmenting the next frame while the model reads this one.
+def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray],
+                     overlap: bool = True) -> Iterator[tuple[np.ndarray, Recognition]]:
+    """(frame, recognition) for each frame; with `overlap`, the next frame is segmented on a second
+    thread while the model reads this one (without, for comparison, one frame after the other).
 
-    OpenCV's own thread pool is set to one thread: the two stages already keep both cores busy,
-    and its parallel labelling was measured slower than the sequential one. A source that fails
-    while the next frame is fetched still has this frame read and handed out first.
+    With the Keras call (10-16 ms a 720p frame) the overlap gains most. LiteRT's call takes 2 ms
+    and most of the rest holds Python's lock, so there the two ways measure alike (five runs of
+    each: 54 and 51 frames/s, each run anywhere from 44 to 63 on this machine).
+    OpenCV's own thread pool is set to one thread: its parallel labelling was measured slower
+    than the sequential one. A source that fails while the next frame is fetched still has this
+    frame read and handed out first.
     """
     cv2.setNumThreads(1)
+    if not overlap:
+        for frame in frames:
+            yield frame, recognizer(frame)
+        return
     iterator = iter(frames)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segment") as worker:
         current = next(iterator, None)

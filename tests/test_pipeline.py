@@ -525,3 +525,26 @@ def test_a_large_candidate_is_cut_out_small_with_its_box_in_frame_pixels():
     x, y, w, h = cand.box_xywh
     assert abs(x - 484) <= 3 and abs(y - 104) <= 3 and abs(h - 513) <= 4
     assert max(cand.ink.shape) <= LARGE_SIDE and cand.ink_scale > 3
+
+
+@pytest.mark.parametrize("overlap", [True, False], ids=["overlapped", "one-after-the-other"])
+def test_a_stream_reads_every_frame_as_one_frame_is_read_and_hands_out_frames_before_a_failure(
+        recognizer, sample_digits, overlap):
+    from live.recognize import recognize_stream
+
+    rng = np.random.default_rng(8)
+    frames = [render_scene(rng, *sample_digits)[0] for _ in range(4)]
+
+    def source():
+        yield from frames
+        raise OSError("camera unplugged")
+
+    seen = []
+    with pytest.raises(OSError, match="unplugged"):
+        for frame, recognition in recognize_stream(recognizer, source(), overlap):
+            seen.append((frame, recognition))
+    assert [f is g for (f, _), g in zip(seen, frames)] == [True] * 4
+    for frame, recognition in seen:
+        alone = recognizer(frame).detections
+        np.testing.assert_array_equal(recognition.detections.boxes_xywh, alone.boxes_xywh)
+        np.testing.assert_array_equal(recognition.detections.labels, alone.labels)
