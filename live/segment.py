@@ -69,7 +69,7 @@ class Segmentation:
 
     @property
     def candidates(self) -> list[Candidate]:
-        """Every candidate of every proposal, in batch order."""
+        """Every candidate of every proposal of this way of reading the frame, in batch order."""
         return [c for p in self.proposals for c in p.candidates]
 
     @property

@@ -103,7 +103,8 @@ def frame_samples(frame_bgr: np.ndarray, truth_boxes: np.ndarray, truth_labels: 
     from live.contract import ink_to_patch
     from live.segment import segment
 
-    candidates = segment(frame_bgr).candidates
+    # Both ways the live side reads a frame that seems tilted: as it is, and turned upright.
+    candidates = [c for way in segment(frame_bgr).ways for c in way.candidates]
     labels = label_candidates(np.array([c.box_xywh for c in candidates]).reshape(-1, 4), truth_boxes, truth_labels)
     rejects = np.flatnonzero(labels == REJECT_LABEL)
     if max_rejects and len(rejects) > max_rejects:
