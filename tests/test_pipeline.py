@@ -548,3 +548,135 @@ def test_a_stream_reads_every_frame_as_one_frame_is_read_and_hands_out_frames_be
         alone = recognizer(frame).detections
         np.testing.assert_array_equal(recognition.detections.boxes_xywh, alone.boxes_xywh)
         np.testing.assert_array_equal(recognition.detections.labels, alone.labels)
+
+
+def _put(canvas: np.ndarray, ink: np.ndarray, x: int, y: int, colour_bgr: tuple[int, int, int]) -> list[int]:
+    """Draw float ink (1 = ink) in a colour onto a BGR canvas; its box [x, y, w, h]."""
+    h, w = ink.shape
+    region = canvas[y:y + h, x:x + w].astype(np.float32)
+    canvas[y:y + h, x:x + w] = (region * (1 - ink[..., None]) + np.float32(colour_bgr) * ink[..., None]).astype(np.uint8)
+    return [x, y, w, h]
+
+
+def _tight_digit(sample_digits, label: int, height: int, index: int, stroke: float = 0.02) -> np.ndarray:
+    images, labels = sample_digits
+    ink = digit_ink(images[np.flatnonzero(labels == label)[index]], height, stroke)
+    rows, cols = np.flatnonzero(ink.max(axis=1) > 0.5), np.flatnonzero(ink.max(axis=0) > 0.5)
+    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+@pytest.mark.parametrize("paper, ink_grey, stroke, gap", [(232, 30, 0.02, 16), (175, 95, 0.01, 10)],
+                         ids=["pen-on-white", "pencil-on-grey"])
+def test_a_close_column_of_stacked_digits_is_read_digit_by_digit(recognizer, sample_digits, paper, ink_grey,
+                                                                 stroke, gap):
+    """Digits written one under the other, a seventh to a seventh of their height apart: each is
+    read on its own, none is swallowed by a union with its neighbour."""
+    wanted = [1, 4, 5, 6, 8, 2, 0, 7, 9]
+    canvas = np.full((9 * (70 + gap) + 30, 300, 3), paper, np.uint8)
+    boxes, y = [], 15
+    for k, label in enumerate(wanted):
+        ink = _tight_digit(sample_digits, label, 70, k % 3, stroke)
+        boxes.append(_put(canvas, ink, 120, y, (ink_grey,) * 3))
+        y += ink.shape[0] + gap
+    dets = recognizer(canvas).detections
+    right, false = match(np.array(boxes), np.array(wanted), dets.select(dets.confidences >= 0.5))
+    assert (right, false) == (9, 0), dets.labels[np.argsort(dets.boxes_xywh[:, 1])].tolist()
+
+
+def test_digits_in_four_ink_colours_are_read(recognizer, sample_digits):
+    """Black, red, blue and green pen: the threshold works on brightness, whatever the hue."""
+    wanted = [4, 0, 6, 9, 2, 5, 3, 8]
+    colours = [(20, 20, 20), (40, 40, 200), (200, 60, 30), (40, 150, 40)]  # BGR
+    canvas = np.full((300, 700, 3), 240, np.uint8)
+    boxes = [_put(canvas, _tight_digit(sample_digits, label, 70, k % 4), 40 + 80 * k, 100 + (k % 2) * 20,
+                  colours[k % 4]) for k, label in enumerate(wanted)]
+    dets = recognizer(canvas).detections
+    right, false = match(np.array(boxes), np.array(wanted), dets.select(dets.confidences >= 0.5))
+    assert (right, false) == (8, 0)
+
+
+def _sheet_held_in_two_hands(sample_digits) -> tuple[np.ndarray, list[list[int]], list[int], list[int]]:
+    """A person holding up a sheet by its sides, four rows of digits in four pens, the first and
+    last rows running to the sheet's edges: (frame, boxes, labels, row of each digit)."""
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    frame[:] = (70, 80, 95)
+    cv2.ellipse(frame, (640, 120), (150, 190), 0, 0, 360, (120, 150, 190), -1)  # a face
+    cv2.rectangle(frame, (300, 250), (980, 720), (60, 40, 40), -1)  # a shirt
+    cv2.rectangle(frame, (360, 200), (920, 640), (235, 235, 235), -1)  # the sheet
+    rows = [(215, [2, 7, 1, 9, 4]), (330, [6, 0, 3]), (440, [8, 5, 1]), (545, [4, 2, 7, 0, 6])]
+    colours = [(20, 20, 20), (40, 40, 200), (200, 60, 30), (40, 150, 40)]
+    boxes, labels, row_of = [], [], []
+    for r, (y, digits) in enumerate(rows):
+        xs = np.linspace(378, 860, len(digits)) if len(digits) == 5 else np.linspace(500, 740, len(digits))
+        for k, (x, label) in enumerate(zip(xs.astype(int), digits)):
+            boxes.append(_put(frame, _tight_digit(sample_digits, label, 80, k % 3), int(x), y, colours[r]))
+            labels.append(label)
+            row_of.append(r)
+    for cx in (345, 935):  # the hands over the sheet's sides, fingers on the paper
+        cv2.ellipse(frame, (cx, 430), (55, 90), 0, 0, 360, (120, 150, 200), -1)
+        for f in range(4):
+            cv2.ellipse(frame, (cx + (25 if cx < 640 else -25), 370 + 30 * f), (30, 11), 0, 0, 360, (105, 135, 185), -1)
+    return cv2.GaussianBlur(frame, (3, 3), 0), boxes, labels, row_of
+
+
+def test_a_sheet_held_in_two_hands_is_read_and_nothing_else(recognizer, sample_digits):
+    """The sheet's outline, the hands, the face and the shirt are proposed like any ink and read
+    as no digit; the digits of the middle rows, away from the sheet's edges, are all read."""
+    frame, boxes, labels, row_of = _sheet_held_in_two_hands(sample_digits)
+    dets = recognizer(frame).detections
+    sure = dets.select(dets.confidences >= 0.5)
+    middle = [k for k, r in enumerate(row_of) if r in (1, 2)]
+    right, _ = match(np.array(boxes)[middle], np.array(labels)[middle], sure)
+    _, false = match(np.array(boxes), np.array(labels), sure)
+    assert right == len(middle) and false == 0
+
+
+@pytest.mark.xfail(strict=True, reason="the context branch rejects digits within a sixth of their height of a "
+                                       "sheet's edge beside dark cloth (4 of 5 in the last row); the training "
+                                       "scenes never put digits so close to the edge")
+def test_digits_at_the_edges_of_a_held_sheet_are_read(recognizer, sample_digits):
+    frame, boxes, labels, row_of = _sheet_held_in_two_hands(sample_digits)
+    dets = recognizer(frame).detections
+    right, _ = match(np.array(boxes), np.array(labels), dets.select(dets.confidences >= 0.5))
+    assert right == len(labels)
+
+
+def _hair(rng: np.random.Generator) -> np.ndarray:
+    frame = np.full((480, 640, 3), (150, 170, 200), np.uint8)
+    for _ in range(120):  # strands falling from the top, curling a little
+        points, angle = [np.array([rng.uniform(0, 640), rng.uniform(-50, 200)])], rng.uniform(1.2, 1.9)
+        for _ in range(12):
+            angle += rng.normal(0, 0.12)
+            points.append(points[-1] + 18 * np.array([np.cos(angle), np.sin(angle)]))
+        cv2.polylines(frame, [np.array(points, np.int32)], False, (int(rng.integers(15, 50)),) * 3,
+                      int(rng.integers(1, 3)), cv2.LINE_AA)
+    return frame
+
+
+def _brick(rng: np.random.Generator) -> np.ndarray:
+    frame = np.full((480, 640, 3), (170, 175, 180), np.uint8)  # mortar
+    bh, bw = int(rng.integers(28, 40)), int(rng.integers(70, 100))
+    for r, y in enumerate(range(-bh, 480, bh)):
+        for x in range(-bw + (bw // 2) * (r % 2), 640, bw):
+            colour = np.array([50, 60, 150]) + rng.integers(-20, 20, 3)
+            cv2.rectangle(frame, (x + 3, y + 3), (x + bw - 3, y + bh - 3), tuple(int(v) for v in colour), -1)
+    return frame
+
+
+def _grain(rng: np.random.Generator) -> np.ndarray:
+    yy, xx = np.mgrid[0:480, 0:640].astype(np.float32)
+    rings = 0.5 + 0.5 * np.sin((yy + 6 * np.sin(xx / rng.uniform(60, 120)) + 3 * np.sin(yy / 37)) / rng.uniform(3, 6))
+    grey = np.clip(120 + 60 * rings ** 4 + rng.normal(0, 4, (480, 640)), 0, 255)
+    return (grey[..., None] * np.float32([0.6, 0.8, 1.0])).astype(np.uint8)
+
+
+def test_hair_brick_and_wood_grain_give_no_digits(recognizer):
+    """Strands of hair are 1s and 7s, mortar joints 1s, grain lines 1s, each patch on its own: the
+    frame around them says otherwise. (The patch-only model shipped before the context branch
+    reads 8 digits in these 15 frames.)"""
+    false = 0
+    for make in (_hair, _brick, _grain):
+        for seed in range(5):
+            frame = cv2.GaussianBlur(make(np.random.default_rng(seed)), (3, 3), 0)
+            false += int((recognizer(frame).detections.confidences >= 0.5).sum())
+    assert false <= 1, f"{false} false digits in 15 frames of hair, brick and wood grain"
