@@ -100,9 +100,9 @@ def _paper_with(*inks: np.ndarray, gap: int = 10, height: int = 400, width: int 
     return cv2.cvtColor(paper, cv2.COLOR_GRAY2BGR)
 
 
-def _digit_of(sample_digits, label: int, height: int = 120, index: int = 0) -> np.ndarray:
+def _digit_of(sample_digits, label: int, height: int = 120, index: int = 0, stroke: float = 0.0) -> np.ndarray:
     images, labels = sample_digits
-    ink = digit_ink(images[np.flatnonzero(labels == label)[index]], height, 0.0)
+    ink = digit_ink(images[np.flatnonzero(labels == label)[index]], height, stroke)
     cols = np.flatnonzero(ink.max(axis=0) > 0.5)
     return ink[:, cols[0]:cols[-1] + 1]
 
@@ -559,10 +559,10 @@ def _put(canvas: np.ndarray, ink: np.ndarray, x: int, y: int, colour_bgr: tuple[
 
 
 def _tight_digit(sample_digits, label: int, height: int, index: int, stroke: float = 0.02) -> np.ndarray:
-    images, labels = sample_digits
-    ink = digit_ink(images[np.flatnonzero(labels == label)[index]], height, stroke)
-    rows, cols = np.flatnonzero(ink.max(axis=1) > 0.5), np.flatnonzero(ink.max(axis=0) > 0.5)
-    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    """A digit's ink cropped to its strokes on all four sides."""
+    ink = _digit_of(sample_digits, label, height, index, stroke)
+    rows = np.flatnonzero(ink.max(axis=1) > 0.5)
+    return ink[rows[0]:rows[-1] + 1]
 
 
 @pytest.mark.parametrize("paper, ink_grey, stroke, gap", [(232, 30, 0.02, 16), (175, 95, 0.01, 10)],
