@@ -71,7 +71,12 @@ class LiteRTModel:
                 len(inputs) == 2 and (CONTEXT_SIZE, CONTEXT_SIZE, 1) not in shapes):
             raise ValueError(f"{self.path} takes inputs of shapes {shapes}, not this project's patches")
         self.uses_context = len(inputs) == 2
-        self.num_classes = int(probe.get_output_details()[0]["shape"][-1])
+        # Tensor indices come from the model file, the same in every interpreter made from it:
+        # looked up once, not per call (each lookup builds dictionaries of arrays).
+        self._patch_index = next(d["index"] for d in inputs if tuple(d["shape"][1:]) == (IMAGE_SIZE, IMAGE_SIZE, 1))
+        self._context_index = next((d["index"] for d in inputs if d["index"] != self._patch_index), None)
+        output = probe.get_output_details()[0]
+        self._output_index, self.num_classes = output["index"], int(output["shape"][-1])
 
     def _interpreter(self, batch: int):
         found = self._by_size.get(batch)
@@ -93,12 +98,10 @@ class LiteRTModel:
         for start in range(0, len(patches), self.max_batch):
             chunk = np.ascontiguousarray(patches[start:start + self.max_batch], np.float32)
             interpreter = self._interpreter(len(chunk))
-            for detail in interpreter.get_input_details():
-                if tuple(detail["shape"][1:]) == (IMAGE_SIZE, IMAGE_SIZE, 1):
-                    interpreter.set_tensor(detail["index"], chunk)
-                else:
-                    interpreter.set_tensor(detail["index"], np.ascontiguousarray(
-                        contexts[start:start + self.max_batch], np.float32))
+            interpreter.set_tensor(self._patch_index, chunk)
+            if self._context_index is not None:
+                interpreter.set_tensor(self._context_index,
+                                       np.ascontiguousarray(contexts[start:start + self.max_batch], np.float32))
             interpreter.invoke()
-            outputs.append(interpreter.get_tensor(interpreter.get_output_details()[0]["index"]).copy())
+            outputs.append(interpreter.get_tensor(self._output_index).copy())
         return np.concatenate(outputs) if outputs else np.zeros((0, self.num_classes), np.float32)
