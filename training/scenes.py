@@ -34,6 +34,9 @@ NO_DIGIT_SHARE = 0.05
 # only), written tightly enough that neighbours touch, in front of a real photograph, darkened
 # toward the corners.
 CLOSE_UP_SHARE = 0.3
+# ... half of them held so close that the paper fills the frame, whose edges cut through the
+# margin beside the outer digits (a digit's context then reaches past its own side of the frame).
+FILL_SHARE = 0.5
 DIGIT_FREE_SHARE = 0.2
 TOUCHING_SHARE = 0.25
 PHOTO_BACKDROP_SHARE = 0.4
@@ -138,7 +141,8 @@ def _chunk(job: tuple[int, int]) -> Samples:
         if rng.random() < CLOSE_UP_SHARE:
             frame, truth = render_scene(rng, digits, labels, width, height, n_digits=int(rng.integers(1, 6)),
                                         n_distractors=int(rng.integers(0, 2)), backdrop=backdrop, pitch=pitch,
-                                        digit_height=int(height * rng.uniform(0.3, 0.6)), margin=rng.uniform(0.1, 0.5))
+                                        digit_height=int(height * rng.uniform(0.3, 0.6)), margin=rng.uniform(0.1, 0.5),
+                                        fill=rng.random() < FILL_SHARE)
         elif rng.random() < DIGIT_FREE_SHARE:
             frame, truth = render_scene(rng, digits, labels, width, height, n_digits=0,
                                         n_distractors=int(rng.integers(3, 12)), backdrop=backdrop)
