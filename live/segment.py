@@ -314,10 +314,11 @@ def _trim_tails(ink: np.ndarray, box: tuple[int, int, int, int], hairline: int
         return run if np.ptp(level) <= 0.3 * run + 2 else 0
 
     left, right = tail(np.arange(w)), tail(np.arange(w)[::-1])
-    if left == 0 and right == 0 or left + right >= w:
+    # Two stubs with nothing but a gap between them are all there is: kept whole.
+    if left == 0 and right == 0 or left + right >= w or not on[:, left:w - right].any():
         return ink, box
-    ink, (_, top) = crop_to_ink(ink[:, left:w - right])
-    return ink, (x0 + left, y0 + top, ink.shape[1], ink.shape[0])
+    ink, (dx, top) = crop_to_ink(ink[:, left:w - right])
+    return ink, (x0 + left + dx, y0 + top, ink.shape[1], ink.shape[0])
 
 
 class _Frame:
@@ -344,8 +345,10 @@ class _Frame:
             return self.from_ink(ink, (x0, y0), self.hairline)
         f = LARGE_SIDE / longer
         size = (max(1, round((x1 - x0) * f)), max(1, round((y1 - y0) * f)))
-        # Area-resampling then a low cut keeps a thin pen line as a line, as ink_to_patch does.
-        small = (shrink(ink, size) > 60).view(np.uint8) * np.uint8(255)
+        # Area-resampling then a low cut keeps a thin pen line as a line, as ink_to_patch does; a
+        # hairline shrunk more than four times is fainter than the cut, and keeps half its peak.
+        shrunk = shrink(ink, size)
+        small = (shrunk > min(60, int(shrunk.max()) // 2)).view(np.uint8) * np.uint8(255)
         return self.from_ink(small, (x0, y0), scale=1 / f)
 
     def from_ink(self, ink: np.ndarray, at: tuple[int, int], trim: int = 0, scale: float = 1.0) -> Candidate:

@@ -680,3 +680,28 @@ def test_hair_brick_and_wood_grain_give_no_digits(recognizer):
             frame = cv2.GaussianBlur(make(np.random.default_rng(seed)), (3, 3), 0)
             false += int((recognizer(frame).detections.confidences >= 0.5).sum())
     assert false <= 1, f"{false} false digits in 15 frames of hair, brick and wood grain"
+
+
+def test_a_large_hairline_digit_keeps_its_ink_when_shrunk():
+    # A 1 px pen line around a 600 px digit averages below the cut when shrunk to the working
+    # size. Its candidate must keep ink: an empty one reads as nothing, and on a turned frame
+    # it has no box at all.
+    frame = np.full((720, 1280), 235, np.uint8)
+    cv2.ellipse(frame, (640, 360), (200, 300), 0, 0, 360, 30, 1)
+    candidates = segment(frame).candidates
+    assert candidates and all(c.ink.any() for c in candidates)
+
+
+def test_ruling_stubs_are_trimmed_to_the_digit_between_them_and_never_to_nothing():
+    from live.segment import _trim_tails
+
+    h = 40
+    stubs = np.zeros((h, 100), np.uint8)
+    stubs[30, :45] = stubs[30, 55:] = 255  # two level stubs, a gap between them
+    ink, box = _trim_tails(stubs, (10, 20, 100, h), hairline=2)
+    assert ink.any() and box == (10, 20, 100, h)
+    digit = np.zeros((h, 60), np.uint8)
+    digit[30, :20] = 255  # a stub, an empty column, then a 1
+    digit[:, 24:28] = 255
+    ink, box = _trim_tails(digit, (10, 20, 60, h), hairline=2)
+    assert box[0] == 10 + 24 and ink.shape == (h, 4)
