@@ -37,7 +37,7 @@ class SegmentConfig:
     max_height_frac: float = 0.9
     # A component at least this many smallest-digit heights long is checked for a ruling; a
     # ruling is a hairline, at most `ruling_max_thickness_frac` of the shorter side thick (~4 px
-    # at 720p), which digit strokes exceed. At most `max_rulings` are erased per frame.
+    # at 720p), which digit strokes exceed.
     ruling_min_length: float = 4.0
     # ... and at least this many times wider than tall: a short ruling under large digits is
     # only about twice as wide as the digits are tall.
@@ -46,7 +46,6 @@ class SegmentConfig:
     # Share of such a component's columns that must hold the bare line: digits hung densely on a
     # ruling leave little bare line between them; the straight-line fit guards the rest.
     ruling_min_bare_share: float = 0.1
-    max_rulings: int = 16
     # Frames whose text lines seem to tilt more than this are also turned upright and segmented
     # again, and the model keeps the surer of the two readings: it is trained on rotations up to
     # about 15 degrees, and merging assumes upright digits; sparse digits fake a tilt as often.

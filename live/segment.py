@@ -209,12 +209,12 @@ def erase_rulings(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, min_h
     erased = False
     wide = np.flatnonzero((stats[1:, 2] >= cfg.ruling_min_length * min_h)
                           & (stats[1:, 2] >= cfg.ruling_min_aspect * stats[1:, 3])) + 1
-    for comp in wide[: cfg.max_rulings]:
+    for comp in wide:
         x, y, w, h = stats[comp, :4]
         own = labels[y:y + h, x:x + w] == comp
         per_column = own.sum(axis=0)
         thin = (per_column > 0) & (per_column <= hairline)
-        if thin.sum() < cfg.ruling_min_bare_share * w:
+        if thin.sum() < max(2.0, cfg.ruling_min_bare_share * w):  # a line needs two columns
             continue
         ys, xs = np.nonzero(own[:, thin])
         xs = np.flatnonzero(thin)[xs]

@@ -705,3 +705,17 @@ def test_ruling_stubs_are_trimmed_to_the_digit_between_them_and_never_to_nothing
     digit[:, 24:28] = 255
     ink, box = _trim_tails(digit, (10, 20, 60, h), hairline=2)
     assert box[0] == 10 + 24 and ink.shape == (h, 4)
+
+
+def test_a_wide_blob_with_one_hairline_column_is_no_ruling_and_no_crash():
+    import cv2 as cv
+
+    from live.config import SegmentConfig
+    from live.segment import erase_rulings
+
+    mask = np.zeros((20, 40), np.uint8)
+    mask[5:9, 10:20] = 255
+    mask[7:9, 15] = 0  # one column only a hairline thick: one point cannot fit a line
+    _, labels, stats, _ = cv.connectedComponentsWithStats(mask, connectivity=8)
+    assert not erase_rulings(mask, labels, stats, 2.0, 2, SegmentConfig())
+    assert mask[5:9, 10:20].sum() == 255 * (40 - 2)
