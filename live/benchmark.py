@@ -17,11 +17,13 @@ Parts (run all by default, or name some):
             memory of the tool's own process over a 300-frame headless demo run
   failfast  seconds from the command to the error line for a missing camera, a mistyped
             --source and a missing --model
+  settings  the numeric settings in live/'s config dataclasses (each number of a pair counted)
   soak      (only when named) 20,000 demo frames headless: resident memory over the run
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import subprocess
 import sys
@@ -33,7 +35,7 @@ import numpy as np
 
 from live.annotate import annotate
 from live.classifier import Classifier
-from live.config import DEFAULT_MODEL, RUNTIMES, ClassifyConfig, SegmentConfig
+from live.config import DEFAULT_MODEL, RUNTIMES, ClassifyConfig, LiveConfig, SegmentConfig
 from live.detections import Detections
 from live.model_file import load_model
 from live.patches import make_contexts, make_patches
@@ -54,7 +56,7 @@ PHOTOS = ROOT.parent / "shared" / "realphotos"
 SCENE_SEEDS = {"tuning": (20_001, 20_002), "reporting": (30_001, 30_002)}
 TOUCH_SEED, FLICKER_SEED, SPEED_SEED, REAL_FREE_SEED, PAGE_SEED = 20_003, 20_004, 20_005, 30_006, 30_007
 MIN_CONF = ClassifyConfig().min_confidence
-DEFAULT_PARTS = ["scenes", "photos", "real-free", "page", "touching", "flicker", "speed", "failfast"]
+DEFAULT_PARTS = ["scenes", "photos", "real-free", "page", "touching", "flicker", "speed", "failfast", "settings"]
 
 
 def test_digits() -> tuple[np.ndarray, np.ndarray, str]:
@@ -413,6 +415,22 @@ def bench_failfast(repeats: int = 3) -> dict:
     return results
 
 
+def count_settings(config: object = None) -> dict[str, int]:
+    """The numeric settings of LiveConfig and the configs inside it, per config class: every int
+    or float default, and each number of a tuple (a size); switches, paths and names are not."""
+    config = LiveConfig() if config is None else config
+    counts = {type(config).__name__: 0}
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            counts.update(count_settings(value))
+        elif isinstance(value, tuple):
+            counts[type(config).__name__] += sum(isinstance(v, (int, float)) for v in value)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            counts[type(config).__name__] += 1
+    return counts
+
+
 def bench_soak(model_path: Path, frames: int) -> dict:
     """RSS of a headless demo run, sampled from /proc every 1000 frames through --json progress."""
     import tempfile
@@ -500,6 +518,10 @@ def table(results: dict, seconds: float) -> str:
              _range(r["command_to_first_annotated_frame_s"], "s")),
             ("peak memory of the tool, 300-frame headless demo", f"{r['peak_memory_mb_demo_300_frames']:.0f} MB"),
         ]
+    if "settings" in results:
+        r = results["settings"]
+        rows.append(("numeric settings in live/'s configs", f"{sum(r.values())} "
+                     f"({', '.join(f'{name} {n}' for name, n in r.items() if n)})"))
     if "failfast" in results:
         for name, r in results["failfast"].items():
             rows.append((f"command to its error line: {name}", _range(r["seconds_to_error_line"], "s")))
@@ -555,6 +577,8 @@ def main(argv: list[str] | None = None) -> int:
             results[part] = bench_speed(recognizer, args.frames, args.model)
         elif part == "failfast":
             results[part] = bench_failfast()
+        elif part == "settings":
+            results[part] = count_settings()
         elif part == "soak":
             results[part] = bench_soak(args.model, args.soak_frames)
         print(f"{part}: done in {_duration(time.perf_counter() - start)}", file=sys.stderr, flush=True)

@@ -269,3 +269,26 @@ def test_the_live_tool_reads_the_shipped_model_without_importing_tensorflow(tmp_
                           text=True, timeout=120)
     assert done.stdout.split() == ["0", "False"], done.stderr
     assert len((tmp_path / "run.jsonl").read_text().splitlines()) == 3
+
+
+def test_the_settings_count_takes_every_number_of_nested_configs_and_nothing_else():
+    from dataclasses import dataclass, field
+    from pathlib import Path as P
+
+    from live.benchmark import count_settings
+
+    @dataclass(frozen=True)
+    class Inner:
+        size: tuple[int, int] = (640, 480)
+        share: float = 0.5
+
+    @dataclass(frozen=True)
+    class Outer:
+        inner: Inner = field(default_factory=Inner)
+        frames: int = 3
+        display: bool = True
+        path: P = P("runs")
+        limit: int | None = None
+
+    assert count_settings(Outer()) == {"Outer": 1, "Inner": 3}
+    assert sum(count_settings().values()) >= 20  # the live configs, nested in LiveConfig
