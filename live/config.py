@@ -78,10 +78,9 @@ class SegmentConfig:
     # Pairs kept per piece, most compact union first: a piece of a digit has one or two partners,
     # a speck of leather or gravel dozens.
     max_partners: int = 2
-    # Bounds on the work of a busy frame (grass, gravel, a page of small print): pieces looked at
-    # (digit-sized ones first, largest first) and proposals read. A page of 200 digits needs
-    # about 500 proposals; a frame of 1280x720 with 10 digits about 20.
-    max_pieces: int = 1500
+    # The bound on the work of a busy frame (grass, gravel, a page of small print): as many
+    # pieces are looked at (digit-sized ones first, largest first) as proposals are read. A page
+    # of 200 digits needs about 500 proposals; a frame of 1280x720 with 10 digits about 20.
     max_proposals: int = 1000
 
 

@@ -433,12 +433,12 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
     min_piece = max(2.0, 0.2 * min_h)
     keep = np.flatnonzero((np.maximum(ws, hs) >= min_piece) & (hs <= max_h) & (ws <= cfg.max_aspect * max_h)
                           & (areas >= 0.5 * min_piece))
-    # A piece of digit height stands alone; the largest come first, and only `max_pieces` of
+    # A piece of digit height stands alone; the largest come first, and only `max_proposals` of
     # them (the rest of a frame of grass or gravel) are read.
     alone = (hs[keep] >= min_h) & (ws[keep] <= cfg.max_aspect * hs[keep])
     keep = keep[np.lexsort((-areas[keep], ~alone))]
     alone = (hs[keep] >= min_h) & (ws[keep] <= cfg.max_aspect * hs[keep])
-    keep, alone = keep[: cfg.max_pieces], alone[: cfg.max_pieces]
+    keep, alone = keep[: cfg.max_proposals], alone[: cfg.max_proposals]
     boxes = np.stack([xs[keep], ys[keep], xs[keep] + ws[keep], ys[keep] + hs[keep]], 1).astype(np.int64)
     frame = _Frame(gray, mean, labels, to_frame, hairline, cfg)
     ids = keep + 1
