@@ -38,8 +38,9 @@ CLOSE_UP_SHARE = 0.3
 # margin beside the outer digits (a digit's context then reaches past its own side of the frame).
 FILL_SHARE = 0.5
 DIGIT_FREE_SHARE = 0.2
-# Of the rest, dense sheets: 20-40 small digits written close, as on a page of exercises, where
-# a thin 1 stands among neighbours that the context shows.
+# Of the rest, dense sheets: 20-40 small digits written close (0.5-1.1 heights apart: a row of
+# narrow digits such as "14119" is written at half its height), where a thin 1 stands among
+# neighbours that the context shows.
 DENSE_SHARE = 0.15
 TOUCHING_SHARE = 0.25
 PHOTO_BACKDROP_SHARE = 0.4
@@ -143,7 +144,7 @@ def _chunk(job: tuple[int, int]) -> Samples:
         pitch = rng.uniform(0.55, 0.85) if rng.random() < TOUCHING_SHARE else 1.25
         if rng.random() < CLOSE_UP_SHARE:
             frame, truth = render_scene(rng, digits, labels, width, height, n_digits=int(rng.integers(1, 6)),
-                                        n_distractors=int(rng.integers(0, 2)), backdrop=backdrop, pitch=pitch,
+                                        n_distractors=int(rng.integers(0, 4)), backdrop=backdrop, pitch=pitch,
                                         digit_height=int(height * rng.uniform(0.3, 0.6)), margin=rng.uniform(0.1, 0.5),
                                         fill=rng.random() < FILL_SHARE)
         elif rng.random() < DIGIT_FREE_SHARE:
@@ -152,7 +153,7 @@ def _chunk(job: tuple[int, int]) -> Samples:
         elif rng.random() < DENSE_SHARE:
             frame, truth = render_scene(rng, digits, labels, width, height, n_digits=int(rng.integers(20, 41)),
                                         n_distractors=int(rng.integers(0, 3)), backdrop=backdrop,
-                                        pitch=rng.uniform(0.8, 1.2), digit_height=int(height * rng.uniform(0.03, 0.07)))
+                                        pitch=rng.uniform(0.5, 1.1), digit_height=int(height * rng.uniform(0.03, 0.07)))
         else:
             frame, truth = render_scene(rng, digits, labels, width, height, n_distractors=int(rng.integers(0, 4)),
                                         backdrop=backdrop, pitch=pitch)
