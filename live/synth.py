@@ -169,20 +169,12 @@ def background(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
     return np.clip(cv2.resize(base, (width, height)), 0, 255).astype(np.uint8)
 
 
-def sheet_pose(rng: np.random.Generator, sheet: Sheet, width: int, height: int, fill: bool = False) -> np.ndarray:
-    """A random homography putting the whole sheet inside a width x height frame, or with `fill`,
-    the sheet held so close that it fills the frame: no edge of the paper shows, and the frame's
-    edges cut through the margin or through the digits nearest them."""
+def sheet_pose(rng: np.random.Generator, sheet: Sheet, width: int, height: int) -> np.ndarray:
+    """A random homography putting the sheet's digits well inside a width x height frame."""
     h, w = sheet.image_bgr.shape[:2]
     corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     angle = np.deg2rad(rng.uniform(-10, 10))
-    if fill:
-        # The frame turned into the sheet's axes must fit inside the sheet, with room for the
-        # corners' perspective jitter.
-        cos, sin = abs(np.cos(angle)), abs(np.sin(angle))
-        scale = max((width * cos + height * sin) / w, (width * sin + height * cos) / h) * rng.uniform(1.1, 1.25)
-    else:
-        scale = min(0.95 * width / w, 0.95 * height / h, 1.0) * rng.uniform(0.85, 1.0)
+    scale = min(0.95 * width / w, 0.95 * height / h, 1.0) * rng.uniform(0.85, 1.0)
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
     centred = (corners - [w / 2, h / 2]) @ rot.T * scale
     jitter = rng.uniform(-0.04, 0.04, (4, 2)).astype(np.float32) * [w * scale, h * scale]
@@ -235,16 +227,15 @@ def uneven_light(rng: np.random.Generator, width: int, height: int, phase: float
 def render_scene(rng: np.random.Generator, digits: np.ndarray, labels: np.ndarray, width: int = 1280,
                  height: int = 720, n_digits: int | None = None, n_distractors: int = 0,
                  backdrop: np.ndarray | None = None, pitch: float = 1.25, digit_height: int | None = None,
-                 margin: float | None = None, fill: bool = False) -> tuple[np.ndarray, Truth]:
+                 margin: float | None = None) -> tuple[np.ndarray, Truth]:
     """One camera-like frame of a sheet with 3-12 digits (or `n_digits`, 0 for a digit-free frame)
     24-130 px tall (or `digit_height`, before the sheet is scaled to fit the frame), in front of a
-    generated surface or `backdrop` (BGR, width x height), or filling the frame (`fill`, see
-    `sheet_pose`)."""
+    generated surface or `backdrop` (BGR, width x height)."""
     n = int(rng.integers(3, 13)) if n_digits is None else n_digits
     if digit_height is None:
         digit_height = int(np.exp(rng.uniform(np.log(24), np.log(130))))
     sheet = make_sheet(rng, digits, labels, n, digit_height, n_distractors, pitch=pitch, margin=margin)
-    homography = sheet_pose(rng, sheet, width, height, fill)
+    homography = sheet_pose(rng, sheet, width, height)
     behind = background(rng, width, height) if backdrop is None else backdrop
     return photograph(rng, sheet, homography, behind, uneven_light(rng, width, height))
 

@@ -45,23 +45,3 @@ def test_a_patch_on_paper_is_dark_ink_in_the_middle_of_bright_paper():
     assert context.shape == (CONTEXT_SIZE, CONTEXT_SIZE)
     assert middle.min() < np.median(context) - 30, "the ink is darker than the paper"
     assert np.median(context[:8]) > middle.min(), "paper all round"
-
-
-def test_a_sheet_held_close_fills_the_frame_and_its_edges_cut_past_the_outer_digits():
-    from live.synth import render_scene
-
-    images, labels = load_sample_digits()
-    rng = np.random.default_rng(3)
-    near_edge = 0
-    for _ in range(12):
-        backdrop = np.zeros((480, 640, 3), np.uint8)
-        backdrop[..., 1] = 255  # pure green: any of it in the frame is backdrop showing
-        frame, truth = render_scene(rng, images, labels, 640, 480, n_digits=4, backdrop=backdrop,
-                                    digit_height=200, margin=0.3, fill=True)
-        green = (frame[..., 1] > 200) & (frame[..., 0] < 80) & (frame[..., 2] < 80)
-        assert green.mean() < 0.02
-        x, y, w, h = truth.boxes_xywh.T
-        # Some digit lies within its own height of the frame's edge.
-        gap = np.minimum.reduce([x, y, 640 - (x + w), 480 - (y + h)])
-        near_edge += int(np.any(gap < h))
-    assert near_edge == 12

@@ -34,14 +34,7 @@ NO_DIGIT_SHARE = 0.05
 # only), written tightly enough that neighbours touch, in front of a real photograph, darkened
 # toward the corners.
 CLOSE_UP_SHARE = 0.3
-# ... half of them held so close that the paper fills the frame, whose edges cut through the
-# margin beside the outer digits (a digit's context then reaches past its own side of the frame).
-FILL_SHARE = 0.5
 DIGIT_FREE_SHARE = 0.2
-# Of the rest, dense sheets: 20-40 small digits written close (0.5-1.1 heights apart: a row of
-# narrow digits such as "14119" is written at half its height), where a thin 1 stands among
-# neighbours that the context shows.
-DENSE_SHARE = 0.15
 TOUCHING_SHARE = 0.25
 PHOTO_BACKDROP_SHARE = 0.4
 VIGNETTE_SHARE = 0.5
@@ -144,16 +137,11 @@ def _chunk(job: tuple[int, int]) -> Samples:
         pitch = rng.uniform(0.55, 0.85) if rng.random() < TOUCHING_SHARE else 1.25
         if rng.random() < CLOSE_UP_SHARE:
             frame, truth = render_scene(rng, digits, labels, width, height, n_digits=int(rng.integers(1, 6)),
-                                        n_distractors=int(rng.integers(0, 4)), backdrop=backdrop, pitch=pitch,
-                                        digit_height=int(height * rng.uniform(0.3, 0.6)), margin=rng.uniform(0.1, 0.5),
-                                        fill=rng.random() < FILL_SHARE)
+                                        n_distractors=int(rng.integers(0, 2)), backdrop=backdrop, pitch=pitch,
+                                        digit_height=int(height * rng.uniform(0.3, 0.6)), margin=rng.uniform(0.1, 0.5))
         elif rng.random() < DIGIT_FREE_SHARE:
             frame, truth = render_scene(rng, digits, labels, width, height, n_digits=0,
                                         n_distractors=int(rng.integers(3, 12)), backdrop=backdrop)
-        elif rng.random() < DENSE_SHARE:
-            frame, truth = render_scene(rng, digits, labels, width, height, n_digits=int(rng.integers(20, 41)),
-                                        n_distractors=int(rng.integers(0, 3)), backdrop=backdrop,
-                                        pitch=rng.uniform(0.5, 1.1), digit_height=int(height * rng.uniform(0.03, 0.07)))
         else:
             frame, truth = render_scene(rng, digits, labels, width, height, n_distractors=int(rng.integers(0, 4)),
                                         backdrop=backdrop, pitch=pitch)
