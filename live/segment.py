@@ -100,10 +100,12 @@ def below(gray: np.ndarray, mean: np.ndarray, offset: float) -> np.ndarray:
 
 def context_crop(pyramid: list[np.ndarray], box: tuple[int, int, int, int]) -> np.ndarray:
     """The frame around a box: a square CONTEXT_SCALE times the box's longer side (at most the
-    frame's shorter side), centred on the box but moved inside the frame where it would cross an
-    edge, so that it only ever holds what the camera saw (padding past the edge was a cue the
-    model learnt as "background"). CONTEXT_SIZE x CONTEXT_SIZE grey uint8, cut from the level of
-    the image pyramid (each level half the last) where the square is at most twice CONTEXT_SIZE,
+    frame's shorter side), centred on the box, so that the candidate is always the thing in the
+    middle. Where the square crosses the frame's edge, the frame is mirrored into it: a digit
+    beside the edge keeps the paper it stands on around it, and no flat border marks the place
+    (a square moved inside the frame instead put a neighbour or a gap in the middle, and the
+    model vetoed the digit). CONTEXT_SIZE x CONTEXT_SIZE grey uint8, cut from the level of the
+    image pyramid (each level half the last) where the square is at most twice CONTEXT_SIZE,
     so a large digit's context costs no more than a small one's."""
     # Plain Python arithmetic: this runs for every candidate, and NumPy's scalar calls cost more
     # than the crop itself.
@@ -114,9 +116,14 @@ def context_crop(pyramid: list[np.ndarray], box: tuple[int, int, int, int]) -> n
     image, f = pyramid[level], 0.5 ** level
     height, width = image.shape
     span = max(2, min(round(side * f), height, width))
-    x0 = min(max(round((x + w / 2) * f - span / 2), 0), width - span)
-    y0 = min(max(round((y + h / 2) * f - span / 2), 0), height - span)
-    return cv2.resize(image[y0:y0 + span, x0:x0 + span], (CONTEXT_SIZE, CONTEXT_SIZE), interpolation=cv2.INTER_AREA)
+    x0 = round((x + w / 2) * f - span / 2)
+    y0 = round((y + h / 2) * f - span / 2)
+    cx0, cy0 = max(x0, 0), max(y0, 0)
+    cx1, cy1 = min(x0 + span, width), min(y0 + span, height)
+    crop = image[cy0:cy1, cx0:cx1]
+    if cx1 - cx0 < span or cy1 - cy0 < span:
+        crop = cv2.copyMakeBorder(crop, cy0 - y0, y0 + span - cy1, cx0 - x0, x0 + span - cx1, cv2.BORDER_REFLECT_101)
+    return cv2.resize(crop, (CONTEXT_SIZE, CONTEXT_SIZE), interpolation=cv2.INTER_AREA)
 
 
 def shrink(image: np.ndarray, size_wh: tuple[int, int]) -> np.ndarray:
