@@ -101,10 +101,11 @@ def below(gray: np.ndarray, mean: np.ndarray, offset: float) -> np.ndarray:
 def context_crop(pyramid: list[np.ndarray], box: tuple[int, int, int, int]) -> np.ndarray:
     """The frame around a box: a square CONTEXT_SCALE times the box's longer side (at most the
     frame's shorter side), centred on the box, so that the candidate is always the thing in the
-    middle. Where the square crosses the frame's edge, the frame is mirrored into it: a digit
-    beside the edge keeps the paper it stands on around it, and no flat border marks the place
-    (a square moved inside the frame instead put a neighbour or a gap in the middle, and the
-    model vetoed the digit). CONTEXT_SIZE x CONTEXT_SIZE grey uint8, cut from the level of the
+    middle (a square moved inside the frame put a neighbour or a gap in the middle, and the
+    model vetoed the digit). Where the square crosses the frame's edge, the frame's outermost
+    pixels are repeated: a digit beside the edge keeps paper around it, while a line along the
+    edge (a sheet's border) is not mirrored into a lone stroke on paper, which a 1 would be, and
+    no flat border marks the place. CONTEXT_SIZE x CONTEXT_SIZE grey uint8, cut from the level of the
     image pyramid (each level half the last) where the square is at most twice CONTEXT_SIZE,
     so a large digit's context costs no more than a small one's."""
     # Plain Python arithmetic: this runs for every candidate, and NumPy's scalar calls cost more
@@ -122,7 +123,7 @@ def context_crop(pyramid: list[np.ndarray], box: tuple[int, int, int, int]) -> n
     cx1, cy1 = min(x0 + span, width), min(y0 + span, height)
     crop = image[cy0:cy1, cx0:cx1]
     if cx1 - cx0 < span or cy1 - cy0 < span:
-        crop = cv2.copyMakeBorder(crop, cy0 - y0, y0 + span - cy1, cx0 - x0, x0 + span - cx1, cv2.BORDER_REFLECT_101)
+        crop = cv2.copyMakeBorder(crop, cy0 - y0, y0 + span - cy1, cx0 - x0, x0 + span - cx1, cv2.BORDER_REPLICATE)
     return cv2.resize(crop, (CONTEXT_SIZE, CONTEXT_SIZE), interpolation=cv2.INTER_AREA)
 
 

@@ -153,6 +153,21 @@ def test_a_marker_one_that_fills_its_box_is_a_candidate():
     assert candidates[0].context.shape == (32, 32), "each candidate comes with the frame around it"
 
 
+def test_a_candidate_is_in_the_middle_of_its_context_even_at_the_frames_edge():
+    from live.segment import context_crop, pyramid_of
+
+    gray = np.full((480, 640), 220, np.uint8)
+    boxes = [(0, 200, 30, 60), (610, 0, 30, 60), (300, 420, 30, 60), (300, 210, 30, 60)]
+    for x, y, w, h in boxes:
+        gray[y:y + h, x:x + w] = 20
+    pyramid = pyramid_of(gray)
+    for box in boxes:
+        context = context_crop(pyramid, box)
+        assert context.shape == (32, 32)
+        assert context[14:18, 14:18].max() < 60, box  # the candidate's own ink in the middle
+        assert context.min() < 60 and np.percentile(context, 50) > 180, box  # paper around it, no flat border
+
+
 def test_touching_digits_are_split_and_read(recognizer, sample_digits):
     two, eight = _digit_of(sample_digits, 2, index=1), _digit_of(sample_digits, 8, index=2)
     frame = _paper_with(two, eight, gap=-6)  # overlapping a little: one connected blob
