@@ -415,7 +415,7 @@ def bench_failfast(repeats: int = 3) -> dict:
     return results
 
 
-def count_settings(config: object = None) -> dict[str, int]:
+def count_settings(config: object | None = None) -> dict[str, int]:
     """The numeric settings of LiveConfig and the configs inside it, per config class: every int
     or float default, and each number of a tuple (a size); switches, paths and names are not."""
     config = LiveConfig() if config is None else config

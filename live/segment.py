@@ -105,9 +105,9 @@ def context_crop(pyramid: list[np.ndarray], box: tuple[int, int, int, int]) -> n
     model vetoed the digit). Where the square crosses the frame's edge, the frame's outermost
     pixels are repeated: a digit beside the edge keeps paper around it, while a line along the
     edge (a sheet's border) is not mirrored into a lone stroke on paper, which a 1 would be, and
-    no flat border marks the place. CONTEXT_SIZE x CONTEXT_SIZE grey uint8, cut from the level of the
-    image pyramid (each level half the last) where the square is at most twice CONTEXT_SIZE,
-    so a large digit's context costs no more than a small one's."""
+    no flat border marks the place. CONTEXT_SIZE x CONTEXT_SIZE grey uint8, cut from the level
+    of the image pyramid (each level half the last) where the square is at most twice
+    CONTEXT_SIZE, so a large digit's context costs no more than a small one's."""
     # Plain Python arithmetic: this runs for every candidate, and NumPy's scalar calls cost more
     # than the crop itself.
     x, y, w, h = box
