@@ -444,9 +444,8 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
     # A piece of digit height stands alone; the largest come first, and only `max_proposals` of
     # them (the rest of a frame of grass or gravel) are read.
     alone = (hs[keep] >= min_h) & (ws[keep] <= cfg.max_aspect * hs[keep])
-    keep = keep[np.lexsort((-areas[keep], ~alone))]
-    alone = (hs[keep] >= min_h) & (ws[keep] <= cfg.max_aspect * hs[keep])
-    keep, alone = keep[: cfg.max_proposals], alone[: cfg.max_proposals]
+    order = np.lexsort((-areas[keep], ~alone))[: cfg.max_proposals]
+    keep, alone = keep[order], alone[order]
     boxes = np.stack([xs[keep], ys[keep], xs[keep] + ws[keep], ys[keep] + hs[keep]], 1).astype(np.int64)
     frame = _Frame(gray, mean, labels, to_frame, hairline, cfg)
     ids = keep + 1
