@@ -1,7 +1,7 @@
 """Pure drawing: (frame, detections) -> annotated frame; plus the debug view's mask and patches.
 
-Tags are sized from their digit's box with a floor in screen pixels (`view_scale` says how many
-screen pixels one frame pixel becomes), and laid out so that no tag covers another.
+Tags are one size on screen (`view_scale` says how many screen pixels one frame pixel becomes),
+and laid out so that no tag covers another.
 """
 from __future__ import annotations
 
@@ -107,15 +107,18 @@ def legend(img: np.ndarray, px: float) -> None:
 
 def annotate(frame_bgr: np.ndarray, dets: Detections, numbers: list[Number], min_confidence: float,
              fps: float | None = None, recording: bool = False, *, paused: bool = False,
-             view_scale: float = 1.0, show_legend: bool = True, view: ViewConfig = ViewConfig()) -> np.ndarray:
+             view_scale: float | None = None, show_legend: bool = True, view: ViewConfig = ViewConfig(),
+             ) -> np.ndarray:
     """Boxes with digit and confidence (unsure ones grey with '?'), numbers of two or more digits
     in blue, FPS, a REC dot, a PAUSED mark and the colour legend. `view_scale` is the size of a
-    frame pixel on screen, so tags stay at least `view.min_tag_px` tall there."""
+    frame pixel on screen, so tags are `view.tag_px` tall there; by default, the scale of the
+    frame fitted into the window."""
     out = frame_bgr.copy()
     fh, fw = out.shape[:2]
-    min_px = view.min_tag_px / max(view_scale, 1e-6)
-    max_px = max(min_px, view.max_tag_frac * min(fh, fw))
-    line = max(1, int(round(min_px / 8)))
+    if view_scale is None:
+        view_scale = window_scale((fw, fh), view.max_window_wh)
+    px = view.tag_px / max(view_scale, 1e-6)
+    line = max(1, int(round(px / 8)))
     placed: list[Rect] = []
     boxes = [(int(x), int(y), int(x + w), int(y + h)) for x, y, w, h in dets.boxes_xywh]
     # Top to bottom, so each row's tags go down before the row below takes its place.
@@ -125,7 +128,6 @@ def annotate(frame_bgr: np.ndarray, dets: Detections, numbers: list[Number], min
         color = SURE_BGR if sure else UNSURE_BGR
         cv2.rectangle(out, boxes[i][:2], boxes[i][2:], color, line)
         text = f"{label} {conf:.2f}" if sure else f"{label}? {conf:.2f}"
-        px = min(max(view.tag_height_frac * (boxes[i][3] - boxes[i][1]), min_px), max_px)
         w, h, scale, thickness = _tag_size(text, px)
         rect = place_tag((w, h), boxes[i], placed, (fw, fh), avoid=boxes)
         _draw_tag(out, rect, text, color, scale, thickness)
@@ -134,24 +136,22 @@ def annotate(frame_bgr: np.ndarray, dets: Detections, numbers: list[Number], min
         if len(number.text) < 2:  # a lone digit's own tag says it already
             continue
         x, y, w, h = number.box_xywh
-        px = min(max(view.tag_height_frac * h, min_px), max_px)
         tw, th, scale, thickness = _tag_size(number.text, px)
         rect = place_tag((tw, th), (x, y, x + w, y + h), placed, (fw, fh), avoid=boxes, number=True)
         _draw_tag(out, rect, number.text, NUMBER_BGR, scale, thickness)
         placed.append(rect)
-    corner_px = max(min_px, 0.022 * min(fh, fw))
     if fps is not None:
-        _corner_text(out, f"{fps:5.1f} fps", 4, 4, corner_px, (255, 255, 255))
+        _corner_text(out, f"{fps:5.1f} fps", 4, 4, px, (255, 255, 255))
     if recording:
-        radius = int(corner_px * 0.6)
+        radius = int(px * 0.6)
         cv2.circle(out, (fw - 3 * radius, 3 * radius), radius, (0, 0, 255), -1)
     if paused:
         text = "PAUSED"
-        w, h, scale, thickness = _tag_size(text, corner_px * 1.5)
+        w, h, scale, thickness = _tag_size(text, px * 1.5)
         rect = ((fw - w) // 2, 4, (fw + w) // 2, 4 + h)
         _draw_tag(out, rect, text, (0, 215, 255), scale, thickness)
     if show_legend:
-        legend(out, min_px)
+        legend(out, px)
     return out
 
 

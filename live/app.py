@@ -278,14 +278,11 @@ def _render(cfg: LiveConfig, frame: np.ndarray, recognition: Recognition, dets: 
     min_conf = cfg.classify.min_confidence
     sure = dets.select(dets.confidences >= min_conf)
     found = numbers(sure.boxes_xywh, sure.labels)
-    scale = 1.0
-    if cfg.display:  # tags are sized for the screen: the frame's scale there, debug panel included
+    scale = None  # tags sized for the frame fitted into the window
+    if cfg.display and view.debug:  # ... or for the debug view's picture beside its panel
         frame_wh = (frame.shape[1], frame.shape[0])
-        if view.debug:
-            (width, height), panel_w = debug_layout(frame_wh, cfg.view)
-            scale = window_scale((width + panel_w, height), cfg.view.max_window_wh) * width / frame_wh[0]
-        else:
-            scale = window_scale(frame_wh, cfg.view.max_window_wh)
+        (width, height), panel_w = debug_layout(frame_wh, cfg.view)
+        scale = window_scale((width + panel_w, height), cfg.view.max_window_wh) * width / frame_wh[0]
     annotated = annotate(frame, dets, found, min_conf, fps, recording, paused=view.paused, view_scale=scale,
                          view=cfg.view)
     screen = annotated

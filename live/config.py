@@ -116,14 +116,11 @@ class TrackConfig:
 class ViewConfig:
     """How annotations and the window look; sizes on screen are in screen pixels."""
 
-    # Tags scale with their digit's box (this share of its height), so a tag never dwarfs a small
-    # digit nor vanishes beside a big one ...
-    tag_height_frac: float = 0.3
-    # ... but never drop below this height on screen: about the size of a laptop's menu text,
-    # the smallest a reader takes in at a glance (a 9 px tag was unreadable on a 594x410 photo).
-    min_tag_px: int = 13
-    # ... nor grow past this share of the frame's shorter side, so a photo of one digit keeps a tag.
-    max_tag_frac: float = 0.05
+    # Tags (digit, confidence, numbers, fps) are this tall on screen, whatever the frame's size
+    # or the digit's: about a laptop's menu text plus a little, the smallest a reader takes in at
+    # a glance (a 9 px tag was unreadable on a 594x410 photo). Recordings, snapshots and
+    # annotated photos draw them at the size the window would show them.
+    tag_px: int = 16
     # The window's image is scaled down to fit this size: a 1366x768 laptop screen less its
     # title bar and task bar. Processing, recordings and snapshots keep the full resolution.
     # The debug view enlarges a smaller picture to the window's height, so that its panel of mask

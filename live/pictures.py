@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         frames = record_demo(SNAPSHOT_FRAME + 1, Path(folder))
         # The GIF shows the frame smaller: its run draws tags as large as the window would.
-        gif_view = replace(ViewConfig(), min_tag_px=int(round(ViewConfig().min_tag_px / gif_scale)))
+        gif_view = replace(ViewConfig(), tag_px=int(round(ViewConfig().tag_px / gif_scale)))
         gif_frames = record_demo(int(GIF_SECONDS * fps), Path(folder), gif_view)
     window = args.out / "live-window.jpg"
     cv2.imwrite(str(window), frames[SNAPSHOT_FRAME], [cv2.IMWRITE_JPEG_QUALITY, 85])

@@ -13,7 +13,7 @@ import pytest
 from conftest import run_cli
 from live.annotate import _overlap, annotate, debug_view, fit_to_window, place_tag, window_scale
 from live.app import Key, Outputs, key_action, run_source, step_picture
-from live.config import LiveConfig
+from live.config import LiveConfig, ViewConfig
 from live.detections import Detections
 from live.reading import numbers
 from live.sources import Source
@@ -71,16 +71,22 @@ def _sheet_detections(rows: int = 2, per_row: int = 3, size: int = 24) -> Detect
     return Detections.untracked(boxes, [1, 2, 3, 4, 5, 6][: len(boxes)], [0.99] * len(boxes))
 
 
-@pytest.mark.parametrize("view_scale", [1.0, 0.5])
-def test_tags_stay_legible_on_screen(view_scale):
-    """A tag's coloured band is at least min_tag_px tall once the frame is shown at view_scale."""
-    frame = np.full((400, 600, 3), 255, np.uint8)
-    dets = Detections.untracked([(100, 200, 10, 12)], [7], [0.99])
+@pytest.mark.parametrize("frame_wh, view_scale, shown_scale", [
+    ((600, 400), 1.0, 1.0),
+    ((600, 400), 0.5, 0.5),
+    ((3000, 2000), None, 720 / 2000),  # a photo drawn as the window would show it
+])
+def test_tags_are_tag_px_tall_on_screen(frame_wh, view_scale, shown_scale):
+    """A tag's coloured band is about `tag_px` tall once the frame is shown at its scale."""
+    w, h = frame_wh
+    frame = np.full((h, w, 3), 255, np.uint8)
+    dets = Detections.untracked([(w // 6, h // 2, w // 60, h // 33)], [7], [0.99])
     out = annotate(frame, dets, [], 0.5, view_scale=view_scale, show_legend=False)
     green = np.all(out == (60, 200, 60), axis=2)
-    rows = np.flatnonzero(green[:, 95:140].any(axis=1))
-    band = rows[rows < 200]  # the tag above the box
-    assert len(band) * view_scale >= 13
+    rows = np.flatnonzero(green.any(axis=1))
+    band = rows[rows < h // 2]  # the tag above the box
+    tag_px = ViewConfig().tag_px
+    assert tag_px <= len(band) * shown_scale <= 2 * tag_px
 
 
 def test_a_numbers_tag_does_not_land_on_the_next_rows_tags():
