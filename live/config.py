@@ -120,7 +120,7 @@ class ViewConfig:
     # or the digit's: about a laptop's menu text plus a little, the smallest a reader takes in at
     # a glance (a 9 px tag was unreadable on a 594x410 photo). Recordings, snapshots and
     # annotated photos draw them at the size the window would show them.
-    tag_px: int = 16
+    tag_px: int = 14
     # The window's image is scaled down to fit this size: a 1366x768 laptop screen less its
     # title bar and task bar. Processing, recordings and snapshots keep the full resolution.
     # The debug view enlarges a smaller picture to the window's height, so that its panel of mask
