@@ -14,11 +14,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-# Faces, people, a cat, a room's objects, walls, ground and machines; none holds a digit.
-# (skimage's page, text, coins and clock hold letters or numerals and are left out.)
+# Faces, people, a cat, a room's objects, walls, ground and machines; none holds a digit. Also
+# what a webcam's false digits look like: a retina's vessels (hair, spokes), a horse's legs and
+# tail, the moon's craters (round things), tissue under a microscope and a starfield (specks).
+# (skimage's page, text, coins, logo and clock hold letters or numerals and are left out.)
 TRAINING_PHOTOS = ("skimage:astronaut.png", "skimage:brick.png", "skimage:camera.png", "skimage:coffee.png",
                    "skimage:grass.png", "skimage:gravel.png", "skimage:rocket.jpg", "skimage:motorcycle_left.png",
-                   "skimage:lfw_subset.npy[:100]")
+                   "skimage:lfw_subset.npy[:100]", "skimage:retina.jpg", "skimage:horse.png", "skimage:moon.png",
+                   "skimage:ihc.png", "skimage:hubble_deep_field.jpg")
 HELD_OUT_PHOTOS = ("skimage:chelsea.png", "skimage:motorcycle_right.png", "matplotlib:grace_hopper.jpg",
                    "skimage:lfw_subset.npy[100:]")
 INSTALL = "pip install --no-deps scikit-image"
