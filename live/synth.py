@@ -248,8 +248,10 @@ class SheetAnimation:
     """
 
     def __init__(self, seed: int = 0, width: int = 1280, height: int = 720, n_digits: int = 10,
-                 digits: tuple[np.ndarray, np.ndarray] | None = None, digit_height_frac: float = 0.11) -> None:
+                 digits: tuple[np.ndarray, np.ndarray] | None = None, digit_height_frac: float = 0.11,
+                 tilt_deg: float = 0.0) -> None:
         self.width, self.height = width, height
+        self.tilt_deg = tilt_deg  # the sheet's mean turn (clockwise), about which it sways
         self._seed = seed
         rng = np.random.default_rng(seed)
         images, labels = digits if digits is not None else load_sample_digits()
@@ -264,7 +266,7 @@ class SheetAnimation:
         t = index / 30.0
         rng = np.random.default_rng((self._seed, index))
         h, w = self.sheet.image_bgr.shape[:2]
-        angle = np.deg2rad(6 * np.sin(0.4 * t))
+        angle = np.deg2rad(self.tilt_deg + 6 * np.sin(0.4 * t))
         rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
         centred = (self._corners - [w / 2, h / 2]) @ rot.T * self._scale * (1 + 0.06 * np.sin(0.23 * t))
         tilt = 0.04 * np.sin(0.3 * t) * self._scale * w
