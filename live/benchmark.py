@@ -56,8 +56,8 @@ PHOTOS = ROOT.parent / "shared" / "realphotos"
 SCENE_SEEDS = {"tuning": (20_001, 20_002), "reporting": (30_001, 30_002)}
 TOUCH_SEED, FLICKER_SEED, SPEED_SEED, REAL_FREE_SEED, PAGE_SEED = 20_003, 20_004, 20_005, 30_006, 30_007
 MIN_CONF = ClassifyConfig().min_confidence
-# The speed's sheet is also shown turned by this much: well past SegmentConfig.min_rotate_deg, a
-# sheet held at a slant, which is read both as it is and turned upright.
+# The speed's sheet is also shown turned by this much, well past SegmentConfig.min_rotate_deg: a
+# sheet held at a slant, read both as it is and turned upright wherever its lines show the tilt.
 TILT_DEG = 25
 DEFAULT_PARTS = ["scenes", "photos", "real-free", "page", "touching", "flicker", "speed", "failfast", "settings"]
 
