@@ -12,8 +12,8 @@ Parts (run all by default, or name some):
   touching  generated pairs of touching digits (read as two?) and digits in two strokes (one?)
   flicker   a moving-paper video: how often the label shown for a true digit changes, with and
             without tracking, and per-frame reading accuracy
-  speed     1280x720 frames with 10 digits, all stages after capture, headless, frames/s; the
-            per-contour `model.predict` loop beside it; command to first annotated frame; peak
+  speed     1280x720 frames with 10 digits, all stages after capture, headless, frames/s, upright
+            and with the sheet held TILT_DEG aslant; the per-contour `model.predict` loop beside it; command to first annotated frame; peak
             memory of the tool's own process over a 300-frame headless demo run
   failfast  seconds from the command to the error line for a missing camera, a mistyped
             --source and a missing --model
