@@ -245,6 +245,33 @@ def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, stats
 
 
+def _near_across(boxes: np.ndarray, rows: np.ndarray, max_gap: float) -> tuple[np.ndarray, np.ndarray]:
+    """(anchor, piece) index pairs whose horizontal gap may be within `max_gap` of their heights'
+    geometric mean: every pair `_pairs` could keep, and some it will not. A frame of fabric or
+    gravel has a thousand pieces; testing every anchor against every piece cost 20-30 ms there.
+    Pieces up to a typical size are looked up in a window of the pieces sorted by left edge;
+    the few larger ones (a sheet's outline) are tested against every anchor."""
+    h = boxes[:, 3] - boxes[:, 1]
+    size = np.maximum(boxes[:, 2] - boxes[:, 0], h)
+    cap = 2 * float(np.percentile(size, 90))
+    small = np.flatnonzero(size <= cap)
+    large = np.flatnonzero(size > cap)
+    anchor = boxes[rows]
+    # A small piece's gap is within reach only if its left edge lies in this window.
+    reach = max_gap * np.sqrt(h[rows] * cap)
+    order = small[np.argsort(boxes[small, 0], kind="stable")]
+    lefts = boxes[order, 0]
+    lo = np.searchsorted(lefts, anchor[:, 0] - reach - cap, side="left")
+    hi = np.searchsorted(lefts, anchor[:, 2] + reach, side="right")
+    counts = np.maximum(hi - lo, 0)
+    a = np.repeat(rows, counts)
+    j = order[np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts - lo, counts)]
+    if large.size:
+        a = np.concatenate([a, np.repeat(rows, large.size)])
+        j = np.concatenate([j, np.tile(large, rows.size)])
+    return a, j
+
+
 def _pairs(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) -> list[tuple[int, int]]:
     """Pairs of pieces (x0, y0, x1, y1) that may be one digit: one above the other or side by
     side, within `pair_max_gap` of their heights (geometric mean) of each other, together at
@@ -255,21 +282,20 @@ def _pairs(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) -> list[t
     rows = np.flatnonzero(anchors)
     if len(boxes) < 2 or rows.size == 0:
         return []
-    a = rows[:, None]  # anchors down, every piece across
     h = boxes[:, 3] - boxes[:, 1]
-    taller = np.maximum(h[a], h[None])
+    a, j = _near_across(boxes, rows, cfg.pair_max_gap)
+    gap_x, gap_y = gaps(boxes[a], boxes[j])
     # Gaps are measured in the pair's own scale, the geometric mean of the two heights: a 5's
     # bar a quarter of the body's height may lie 0.17 body heights away, a speck of 3 px beside
     # a sheet's 600 px outline no more than 15 px.
-    scale = np.sqrt(h[a] * h[None].astype(np.float64))
-    gap_x, gap_y = gaps(boxes[a], boxes[None])
-    union_h = np.maximum(boxes[a, 3], boxes[None, :, 3]) - np.minimum(boxes[a, 1], boxes[None, :, 1])
+    scale = np.sqrt(h[a] * h[j].astype(np.float64))
+    union_h = np.maximum(boxes[a, 3], boxes[j, 3]) - np.minimum(boxes[a, 1], boxes[j, 1])
     # Pieces of one digit lie one above the other or side by side: their boxes overlap in x or
     # in y. Neighbours on a diagonal are two digits of two lines.
     near = ((gap_x <= cfg.pair_max_gap * scale) & (gap_y <= cfg.pair_max_gap * scale)
-            & ((gap_x <= 0) | (gap_y <= 0)) & (union_h <= cfg.pair_max_growth * taller))
-    pairs = {(min(int(rows[r]), int(j)), max(int(rows[r]), int(j))) for r, j in zip(*np.nonzero(near))}
-    return sorted((i, j) for i, j in pairs if i != j)
+            & ((gap_x <= 0) | (gap_y <= 0)) & (union_h <= cfg.pair_max_growth * np.maximum(h[a], h[j])))
+    pairs = {(min(int(p), int(q)), max(int(p), int(q))) for p, q in zip(a[near], j[near])}
+    return sorted((p, q) for p, q in pairs if p != q)
 
 
 def _splits(ink: np.ndarray, x0: int, y0: int, scale: float = 1.0) -> list[list[tuple[np.ndarray, tuple[int, int]]]]:
@@ -396,13 +422,16 @@ class _Frame:
         return int(fx0), int(fy0), int(fx1 - fx0), int(fy1 - fy0)
 
 
-def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segmentation:
+def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: float | None = None) -> Segmentation:
     """The proposals of a BGR (or grey) frame.
 
     When the text lines seem to tilt more than `cfg.min_rotate_deg`, the frame is also turned
     upright and segmented again (`Segmentation.turned`), so that merging, splitting and the
     patches can see upright digits. A few sparse digits fake a tilt as easily as a turned sheet
     shows one, so both readings go to the model, and the surer one is kept.
+
+    Given `tilt` (radians: the lines' tilt as a recent frame of the same video was read), the frame
+    is only turned upright by it and read that way: half the work or less of reading it both ways.
     """
     gray = frame_bgr if frame_bgr.ndim == 2 else cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
     scale = min(1.0, cfg.work_max_side / max(gray.shape))
@@ -410,11 +439,18 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segm
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     short = min(gray.shape)
     to_frame = np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]])
+    if tilt is not None:
+        return _turned(gray, short, to_frame, tilt, cfg)
     found = _segment_gray(gray, short, to_frame, cfg)
     unit_boxes = np.array([p.candidates[0].box_xywh for p in found.proposals if len(p.atoms) == 1 and not p.is_split])
     angle = line_angle(unit_boxes.reshape(-1, 4))
     if abs(np.rad2deg(angle)) < cfg.min_rotate_deg:
         return found
+    return replace(found, turned=_turned(gray, short, to_frame, angle, cfg))
+
+
+def _turned(gray: np.ndarray, short: int, to_frame: np.ndarray, angle: float, cfg: SegmentConfig) -> Segmentation:
+    """The proposals of the working image turned by -`angle` (radians), boxes in frame pixels."""
     height, width = gray.shape
     turn = cv2.getRotationMatrix2D((width / 2, height / 2), float(np.rad2deg(angle)), 1.0)
     corners = np.array([[0, 0, 1], [width, 0, 1], [width, height, 1], [0, height, 1]], np.float64) @ turn.T
@@ -423,7 +459,7 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig()) -> Segm
     # Replicating the edge keeps the new border from becoming a frame of "ink".
     upright = cv2.warpAffine(gray, turn, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     turned = _segment_gray(upright, short, to_frame @ np.vstack([cv2.invertAffineTransform(turn), [0, 0, 1]]), cfg)
-    return replace(found, turned=replace(turned, angle=float(angle)))
+    return replace(turned, angle=float(angle))
 
 
 def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: SegmentConfig) -> Segmentation:
