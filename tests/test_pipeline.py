@@ -565,6 +565,65 @@ def test_a_stream_reads_every_frame_as_one_frame_is_read_and_hands_out_frames_be
         np.testing.assert_array_equal(recognition.detections.labels, alone.labels)
 
 
+def test_a_tilt_follower_reads_around_the_digits_turned_between_full_reads_and_forgets_a_tilt_read_upright():
+    from live.recognize import Recognition, TiltFollower
+
+    def seen(angle: float, boxes: list) -> Recognition:
+        dets = Detections.untracked(boxes, [1] * len(boxes), [0.9] * len(boxes))
+        return Recognition(dets, np.zeros((1, 1), np.uint8), np.zeros((0, 28, 28, 1)), angle)
+
+    follower = TiltFollower()
+    every = TiltFollower.FULL_READ_EVERY
+    shape = (720, 1280, 3)
+    assert follower.next_way() == (None, None, True), "the first frame is read whole, both ways"
+    follower.saw(seen(0.4, [[500, 300, 40, 60], [600, 320, 40, 50]]), True, shape)
+    room = TiltFollower.MARGIN_DIGITS * 60 + TiltFollower.MARGIN_FRAME * 720
+    region = (int(500 - room), int(300 - room), int(np.ceil(640 + room)), int(np.ceil(370 + room)))
+    ways = [follower.next_way() for _ in range(2 * every)]
+    assert ways[: every - 1] == [(0.4, region, False)] * (every - 1)
+    assert ways[every - 1] == (None, None, True), f"every {every}th frame is read whole, both ways"
+    follower.saw(seen(0.3, [[0, 0, 10, 10]]), False, shape)
+    assert (follower.tilt, follower.region) == (0.4, region), "a frame read only turned changes nothing"
+    follower.saw(seen(0.4, []), True, shape)
+    assert follower.next_way() == (None, None, True), "no digit read turned: nothing to follow"
+    follower.saw(seen(0.4, [[500, 300, 40, 60]]), True, shape)
+    follower.saw(seen(0.0, [[500, 300, 40, 60]]), True, shape)
+    assert follower.next_way() == (None, None, True), "a full read kept upright ends the following"
+
+
+@pytest.mark.parametrize("overlap", [True, False], ids=["overlapped", "one-after-the-other"])
+def test_a_stream_follows_a_slanted_sheet_and_lets_go_once_it_is_set_straight(recognizer, sample_digits,
+                                                                               overlap):
+    """A sheet held 25 degrees aslant is read turned upright on every frame, most of them turned
+    only (not also read as they are); set straight, it is read upright again within a few frames."""
+    from live.recognize import TiltFollower, recognize_stream
+    from live.synth import SheetAnimation
+
+    slanted = SheetAnimation(seed=3, n_digits=8, digits=sample_digits, tilt_deg=25)
+    straight = SheetAnimation(seed=3, n_digits=8, digits=sample_digits)
+    frames = [slanted.frame(i) for i in range(10)] + [straight.frame(i) for i in range(10, 24)]
+    ways = []
+    prepare = recognizer.prepare
+
+    def recording_prepare(frame, tilt=None, region=None):
+        ways.append(tilt)
+        return prepare(frame, tilt, region)
+
+    recognizer.prepare = recording_prepare
+    try:
+        readings = [r for _, r in recognize_stream(recognizer, (f for f, _ in frames), overlap)]
+    finally:
+        del recognizer.prepare
+    assert all(r.angle > np.deg2rad(12) for r in readings[:10]), [round(np.rad2deg(r.angle)) for r in readings]
+    assert sum(t is not None for t in ways[:10]) >= 6, "most slanted frames are read turned only"
+    settle = TiltFollower.FULL_READ_EVERY + 1
+    assert all(r.angle == 0 and t is None for r, t in zip(readings[10 + settle:], ways[10 + settle:]))
+    for (_, truth), r in zip(frames, readings):
+        sure = r.detections.select(r.detections.confidences >= 0.5)
+        right, false = match(truth.boxes_xywh, truth.labels, sure, min_iou=0.3)
+        assert right >= 7 and false == 0, (right, false)
+
+
 def _put(canvas: np.ndarray, ink: np.ndarray, x: int, y: int, colour_bgr: tuple[int, int, int]) -> list[int]:
     """Draw float ink (1 = ink) in a colour onto a BGR canvas; its box [x, y, w, h]."""
     h, w = ink.shape
