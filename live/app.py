@@ -315,7 +315,9 @@ def _loop(cfg: LiveConfig, source: Source, recognizer: Recognizer, outputs: Outp
     view = _View(debug=cfg.debug)
     start = time.perf_counter()
     frames = itertools.islice(source.frames(), cfg.max_frames)
-    for index, (frame, recognition) in enumerate(recognize_stream(recognizer, frames)):
+    # Photos are read each as a whole: a tilt followed from one would turn the next.
+    readings = recognize_stream(recognizer, frames, follow_tilt=not source.still)
+    for index, (frame, recognition) in enumerate(readings):
         # A camera's frames are timed by the clock; a file's and the demo's by their frame rate.
         time_s = time.perf_counter() - start if source.wall_clock else index / source.fps
         dets = tracker.update(recognition.detections) if tracker else recognition.detections

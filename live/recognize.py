@@ -198,7 +198,8 @@ class TiltFollower:
     MARGIN_DIGITS = 1.5
     MARGIN_FRAME = 0.1
 
-    def __init__(self) -> None:
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled  # False: every frame is read whole, both ways (unrelated photos)
         self.tilt: float | None = None  # of the last frame read both ways, when it was kept turned
         self.region: tuple[int, int, int, int] | None = None  # where its digits lay, with room
         self._since_full = 0
@@ -218,7 +219,7 @@ class TiltFollower:
         if not full:
             return
         boxes = recognition.detections.boxes_xywh
-        if recognition.angle == 0.0 or len(boxes) == 0:
+        if not self.enabled or recognition.angle == 0.0 or len(boxes) == 0:
             self.tilt, self.region = None, None
             return
         room = self.MARGIN_DIGITS * float(boxes[:, 2:].max()) + self.MARGIN_FRAME * min(frame_shape[:2])
@@ -228,11 +229,12 @@ class TiltFollower:
         self.region = (int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1)))
 
 
-def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray],
-                     overlap: bool = True) -> Iterator[tuple[np.ndarray, Recognition]]:
+def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overlap: bool = True,
+                     follow_tilt: bool = True) -> Iterator[tuple[np.ndarray, Recognition]]:
     """(frame, recognition) for each frame; with `overlap`, the next frame is segmented on a second
     thread while the model reads this one (without, for comparison, one frame after the other).
-    A slanted sheet is followed (`TiltFollower`): most frames are read only turned upright.
+    With `follow_tilt` (frames of one video, not unrelated photos), a slanted sheet is followed
+    (`TiltFollower`): most frames are read only turned upright.
 
     With the Keras call (10-16 ms a 720p frame) the overlap gains most. LiteRT's call takes 2 ms
     and most of the rest holds Python's lock, so there the two ways measure alike (five runs of
@@ -242,7 +244,7 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray],
     frame read and handed out first.
     """
     cv2.setNumThreads(1)
-    follower = TiltFollower()
+    follower = TiltFollower(follow_tilt)
     if not overlap:
         for frame in frames:
             tilt, region, full = follower.next_way()

@@ -624,6 +624,34 @@ def test_a_stream_follows_a_slanted_sheet_and_lets_go_once_it_is_set_straight(re
         assert right >= 7 and false == 0, (right, false)
 
 
+def test_a_stream_of_unrelated_photos_reads_each_whole_and_both_ways(recognizer, sample_digits):
+    """Photos shown one after another are unrelated: a slanted one must not have the next read
+    turned by its tilt."""
+    from live.recognize import recognize_stream
+    from live.synth import SheetAnimation
+
+    slanted = SheetAnimation(seed=3, n_digits=8, digits=sample_digits, tilt_deg=25).frame(0)[0]
+    upright = [SheetAnimation(seed=s, n_digits=8, digits=sample_digits).frame(0)[0] for s in (4, 5, 6)]
+    ways = []
+    prepare = recognizer.prepare
+
+    def recording_prepare(frame, tilt=None, region=None):
+        ways.append((tilt, region))
+        return prepare(frame, tilt, region)
+
+    recognizer.prepare = recording_prepare
+    try:
+        readings = [r for _, r in recognize_stream(recognizer, iter([slanted, *upright]), follow_tilt=False)]
+    finally:
+        del recognizer.prepare
+    assert readings[0].angle != 0, "the slanted photo is read turned"
+    assert ways == [(None, None)] * 4
+    for frame, r in zip(upright, readings[1:]):
+        alone = recognizer(frame).detections
+        np.testing.assert_array_equal(r.detections.boxes_xywh, alone.boxes_xywh)
+        np.testing.assert_array_equal(r.detections.labels, alone.labels)
+
+
 def _put(canvas: np.ndarray, ink: np.ndarray, x: int, y: int, colour_bgr: tuple[int, int, int]) -> list[int]:
     """Draw float ink (1 = ink) in a colour onto a BGR canvas; its box [x, y, w, h]."""
     h, w = ink.shape
