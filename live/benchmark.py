@@ -13,8 +13,9 @@ Parts (run all by default, or name some):
   flicker   a moving-paper video: how often the label shown for a true digit changes, with and
             without tracking, and per-frame reading accuracy
   speed     1280x720 frames with 10 digits, all stages after capture, headless, frames/s, upright
-            and with the sheet held TILT_DEG aslant; the per-contour `model.predict` loop beside it; command to first annotated frame; peak
-            memory of the tool's own process over a 300-frame headless demo run
+            and with the sheet held TILT_DEG aslant; the per-contour `model.predict` loop beside
+            it; command to first annotated frame; peak memory of the tool's own process over a
+            300-frame headless demo run
   failfast  seconds from the command to the error line for a missing camera, a mistyped
             --source and a missing --model
   settings  the numeric settings in live/'s config dataclasses (each number of a pair counted)
@@ -57,7 +58,8 @@ SCENE_SEEDS = {"tuning": (20_001, 20_002), "reporting": (30_001, 30_002)}
 TOUCH_SEED, FLICKER_SEED, SPEED_SEED, REAL_FREE_SEED, PAGE_SEED = 20_003, 20_004, 20_005, 30_006, 30_007
 MIN_CONF = ClassifyConfig().min_confidence
 # The speed's sheet is also shown turned by this much, well past SegmentConfig.min_rotate_deg: a
-# sheet held at a slant, read both as it is and turned upright wherever its lines show the tilt.
+# sheet held at a slant, read both as it is and turned upright where its lines show the tilt, and
+# then followed (live.recognize.TiltFollower).
 TILT_DEG = 25
 DEFAULT_PARTS = ["scenes", "photos", "real-free", "page", "touching", "flicker", "speed", "failfast", "settings"]
 
@@ -332,7 +334,8 @@ def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
     pipeline_fps = _pipeline_fps(recognizer, video, frames)
     sequential_fps = _pipeline_fps(recognizer, video, frames, overlap=False)
     # The same sheet held at a slant: a frame whose lines tilt is also turned upright and
-    # segmented a second time, and both ways go to the model.
+    # segmented a second time, and both ways go to the model; once the turned way wins, most
+    # frames are read only turned, around the digits.
     slanted = SheetAnimation(seed=SPEED_SEED, n_digits=10, digits=(images, labels), tilt_deg=TILT_DEG)
     tilted_fps = _pipeline_fps(recognizer, [slanted.frame(i)[0] for i in range(len(video))], frames)
     keras_fps = None
