@@ -459,6 +459,11 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: f
     return replace(found, turned=_turned(gray, short, to_frame, angle, cfg))
 
 
+def _corners(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    """The four corners of a box, as homogeneous points (4 x 3), to map through an affine turn."""
+    return np.array([[x0, y0, 1], [x1, y0, 1], [x1, y1, 1], [x0, y1, 1]], np.float64)
+
+
 def _turned(gray: np.ndarray, short: int, to_frame: np.ndarray, angle: float, cfg: SegmentConfig,
             region: np.ndarray | None = None) -> Segmentation:
     """The proposals of the working image turned by -`angle` (radians), boxes in frame pixels; of
@@ -466,13 +471,12 @@ def _turned(gray: np.ndarray, short: int, to_frame: np.ndarray, angle: float, cf
     window is sized from the whole turned image either way."""
     height, width = gray.shape
     turn = cv2.getRotationMatrix2D((width / 2, height / 2), float(np.rad2deg(angle)), 1.0)
-    corners = np.array([[0, 0, 1], [width, 0, 1], [width, height, 1], [0, height, 1]], np.float64) @ turn.T
+    corners = _corners(0, 0, width, height) @ turn.T
     turn[:, 2] -= corners.min(0)
     size = tuple(int(v) for v in np.ceil(corners.max(0) - corners.min(0)))
     block_side = min(size)
     if region is not None:
-        x0, y0, x1, y1 = region
-        mapped = np.array([[x0, y0, 1], [x1, y0, 1], [x1, y1, 1], [x0, y1, 1]], np.float64) @ turn.T
+        mapped = _corners(*region) @ turn.T
         left, top = np.clip(np.floor(mapped.min(0)), 0, size).astype(int)
         right, bottom = np.clip(np.ceil(mapped.max(0)), 0, size).astype(int)
         if right - left >= 2 and bottom - top >= 2:
@@ -492,8 +496,7 @@ def _warp_replicated(gray: np.ndarray, turn: np.ndarray, size: tuple[int, int]) 
     repeating its edges as far as the output reaches, and then warped with a constant border."""
     height, width = gray.shape
     out_w, out_h = size
-    corners = np.array([[0, 0, 1], [out_w, 0, 1], [out_w, out_h, 1], [0, out_h, 1]], np.float64)
-    reach = corners @ np.vstack([cv2.invertAffineTransform(turn), [0, 0, 1]]).T[:, :2]
+    reach = _corners(0, 0, out_w, out_h) @ cv2.invertAffineTransform(turn).T
     left, top = (int(np.ceil(max(0.0, -v))) + 2 for v in reach.min(0))
     right = int(np.ceil(max(0.0, reach[:, 0].max() - width))) + 2
     bottom = int(np.ceil(max(0.0, reach[:, 1].max() - height))) + 2
