@@ -45,7 +45,7 @@ from live.reading import numbers
 from live.app import frame_record
 from live.recognize import Recognizer, recognize_stream
 from live.segment import segment
-from live.synth import SheetAnimation, digit_ink, load_sample_digits, make_sheet, photograph, render_scene
+from live.synth import SheetAnimation, Truth, digit_ink, load_sample_digits, make_sheet, photograph, render_scene
 from live.boxes import greedy_match, iou_matrix
 from live.tracking import Tracker
 
@@ -93,6 +93,20 @@ def expected_calibration_error(confidences: np.ndarray, correct: np.ndarray, bin
     return float(ece)
 
 
+def _scored(truth: Truth, dets: Detections) -> tuple[np.ndarray, int, int]:
+    """Whether each detection is read right (it matches a true digit and has its label), and how
+    many true digits are found and how many read right, each at confidence >= MIN_CONF."""
+    hit = match(truth.boxes_xywh, dets)
+    is_right = np.zeros(len(dets), bool)
+    for t, d in enumerate(hit):
+        if d >= 0:
+            is_right[d] = dets.labels[d] == truth.labels[t]
+    sure = dets.confidences >= MIN_CONF
+    found = int(sum(d >= 0 and sure[d] for d in hit))
+    right = int(sum(d >= 0 and sure[d] and is_right[d] for d in hit))
+    return is_right, found, right
+
+
 def bench_scenes(recognizer: Recognizer, frames: int, seeds: tuple[int, int]) -> dict:
     """Digits found and read right in camera-like frames of MNIST test digits, false digits in
     digit-free frames of letters and shapes, and the calibration of the confidence."""
@@ -103,15 +117,9 @@ def bench_scenes(recognizer: Recognizer, frames: int, seeds: tuple[int, int]) ->
     for _ in range(frames):
         frame, truth = render_scene(rng, images, labels)
         dets = recognizer(frame).detections
-        hit = match(truth.boxes_xywh, dets)
-        is_right = np.zeros(len(dets), bool)
-        for t, d in enumerate(hit):
-            if d >= 0:
-                is_right[d] = dets.labels[d] == truth.labels[t]
-        sure = dets.confidences >= MIN_CONF
+        is_right, found_here, right_here = _scored(truth, dets)
         total += len(truth.labels)
-        found += int(sum(d >= 0 and sure[d] for d in hit))
-        right += int(sum(d >= 0 and sure[d] and is_right[d] for d in hit))
+        found, right = found + found_here, right + right_here
         confs.extend(dets.confidences.tolist())
         correct.extend(is_right.tolist())
     rng = np.random.default_rng(seeds[1])
@@ -327,18 +335,15 @@ def _pipeline_fps(recognizer: Recognizer, video: list[np.ndarray], frames: int, 
     return frames / (time.perf_counter() - start)
 
 
-def _stream_read_right(recognizer: Recognizer, video: list[tuple[np.ndarray, object]], follow_tilt: bool) -> float:
+def _stream_read_right(recognizer: Recognizer, video: list[tuple[np.ndarray, Truth]], follow_tilt: bool) -> float:
     """Share of the true digits of `video` ((frame, truth) pairs) read right, frame by frame, as
     `recognize_stream` reads them (following a slanted sheet's tilt, or reading every frame both
     ways)."""
     total = right = 0
     frames = (frame for frame, _ in video)
     for (_, truth), (_, recognition) in zip(video, recognize_stream(recognizer, frames, follow_tilt=follow_tilt)):
-        dets = recognition.detections
-        hit = match(truth.boxes_xywh, dets)
-        total += len(hit)
-        right += sum(1 for t, d in enumerate(hit)
-                     if d >= 0 and dets.confidences[d] >= MIN_CONF and dets.labels[d] == truth.labels[t])
+        total += len(truth.labels)
+        right += _scored(truth, recognition.detections)[2]
     return right / max(total, 1)
 
 
