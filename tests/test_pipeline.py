@@ -1,6 +1,7 @@
 """The recognition stages on images rendered here: segmentation, patches, reading, tracking."""
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 
 import cv2
@@ -565,6 +566,23 @@ def test_a_stream_reads_every_frame_as_one_frame_is_read_and_hands_out_frames_be
         np.testing.assert_array_equal(recognition.detections.labels, alone.labels)
 
 
+@contextlib.contextmanager
+def _ways_prepared(recognizer):
+    """Record the (tilt, region) each frame is prepared with while the block runs."""
+    ways = []
+    prepare = recognizer.prepare
+
+    def recording_prepare(frame, tilt=None, region=None):
+        ways.append((tilt, region))
+        return prepare(frame, tilt, region)
+
+    recognizer.prepare = recording_prepare
+    try:
+        yield ways
+    finally:
+        del recognizer.prepare
+
+
 def test_a_tilt_follower_reads_around_the_digits_turned_between_full_reads_and_forgets_a_tilt_read_upright():
     from live.recognize import Recognition, TiltFollower
 
@@ -602,18 +620,9 @@ def test_a_stream_follows_a_slanted_sheet_and_lets_go_once_it_is_set_straight(re
     slanted = SheetAnimation(seed=3, n_digits=8, digits=sample_digits, tilt_deg=25)
     straight = SheetAnimation(seed=3, n_digits=8, digits=sample_digits)
     frames = [slanted.frame(i) for i in range(10)] + [straight.frame(i) for i in range(10, 24)]
-    ways = []
-    prepare = recognizer.prepare
-
-    def recording_prepare(frame, tilt=None, region=None):
-        ways.append(tilt)
-        return prepare(frame, tilt, region)
-
-    recognizer.prepare = recording_prepare
-    try:
+    with _ways_prepared(recognizer) as prepared:
         readings = [r for _, r in recognize_stream(recognizer, (f for f, _ in frames), overlap)]
-    finally:
-        del recognizer.prepare
+    ways = [tilt for tilt, _ in prepared]
     assert all(r.angle > np.deg2rad(12) for r in readings[:10]), [round(np.rad2deg(r.angle)) for r in readings]
     assert sum(t is not None for t in ways[:10]) >= 6, "most slanted frames are read turned only"
     settle = TiltFollower.FULL_READ_EVERY + 1
@@ -632,18 +641,8 @@ def test_a_stream_of_unrelated_photos_reads_each_whole_and_both_ways(recognizer,
 
     slanted = SheetAnimation(seed=3, n_digits=8, digits=sample_digits, tilt_deg=25).frame(0)[0]
     upright = [SheetAnimation(seed=s, n_digits=8, digits=sample_digits).frame(0)[0] for s in (4, 5, 6)]
-    ways = []
-    prepare = recognizer.prepare
-
-    def recording_prepare(frame, tilt=None, region=None):
-        ways.append((tilt, region))
-        return prepare(frame, tilt, region)
-
-    recognizer.prepare = recording_prepare
-    try:
+    with _ways_prepared(recognizer) as ways:
         readings = [r for _, r in recognize_stream(recognizer, iter([slanted, *upright]), follow_tilt=False)]
-    finally:
-        del recognizer.prepare
     assert readings[0].angle != 0, "the slanted photo is read turned"
     assert ways == [(None, None)] * 4
     for frame, r in zip(upright, readings[1:]):
