@@ -38,6 +38,9 @@ DIGIT_FREE_SHARE = 0.2
 TOUCHING_SHARE = 0.25
 PHOTO_BACKDROP_SHARE = 0.4
 VIGNETTE_SHARE = 0.5
+# Share of the other sheets written to within a sixth to four fifths of a digit's height of the
+# paper's edge: people write to the edge, and a held sheet's edge lies beside dark clothes.
+NEAR_EDGE_SHARE = 0.3
 # Frames made of real photographs alone, per rendered scene.
 PHOTO_FRAMES_PER_SCENE = 0.35
 # Non-digits kept per frame, drawn at random: about four times a frame's digits.
@@ -143,8 +146,9 @@ def _chunk(job: tuple[int, int]) -> Samples:
             frame, truth = render_scene(rng, digits, labels, width, height, n_digits=0,
                                         n_distractors=int(rng.integers(3, 12)), backdrop=backdrop)
         else:
+            margin = rng.uniform(0.15, 0.8) if rng.random() < NEAR_EDGE_SHARE else None
             frame, truth = render_scene(rng, digits, labels, width, height, n_distractors=int(rng.integers(0, 4)),
-                                        backdrop=backdrop, pitch=pitch)
+                                        backdrop=backdrop, pitch=pitch, margin=margin)
         if rng.random() < VIGNETTE_SHARE:
             frame = np.clip(frame * vignette(rng, width, height)[..., None], 0, 255).astype(np.uint8)
         parts.append(frame_samples(frame, truth.boxes_xywh, truth.labels, rng, MAX_REJECTS))
