@@ -143,8 +143,10 @@ def _chunk(job: tuple[int, int]) -> Samples:
                                         n_distractors=int(rng.integers(0, 2)), backdrop=backdrop, pitch=pitch,
                                         digit_height=int(height * rng.uniform(0.3, 0.6)), margin=rng.uniform(0.1, 0.5))
         elif rng.random() < DIGIT_FREE_SHARE:
+            # Letters are written to the edge as often as digits, so the edge tells the model nothing.
+            margin = rng.uniform(0.15, 0.8) if rng.random() < NEAR_EDGE_SHARE else None
             frame, truth = render_scene(rng, digits, labels, width, height, n_digits=0,
-                                        n_distractors=int(rng.integers(3, 12)), backdrop=backdrop)
+                                        n_distractors=int(rng.integers(3, 12)), backdrop=backdrop, margin=margin)
         else:
             margin = rng.uniform(0.15, 0.8) if rng.random() < NEAR_EDGE_SHARE else None
             frame, truth = render_scene(rng, digits, labels, width, height, n_distractors=int(rng.integers(0, 4)),
