@@ -732,9 +732,9 @@ def test_a_sheet_held_in_two_hands_is_read_and_nothing_else(recognizer, sample_d
     assert right == len(middle) and false == 0
 
 
-@pytest.mark.xfail(strict=True, reason="the context branch rejects digits within a sixth of their height of a "
-                                       "sheet's edge beside dark cloth (4 of 5 in the last row); the training "
-                                       "scenes never put digits so close to the edge")
+@pytest.mark.xfail(strict=True, reason="the context branch still rejects digits within a sixth of their height "
+                                       "of a sheet's edge beside dark cloth (2 of 5 in the last row), though "
+                                       "some training sheets are written that close to the edge")
 def test_digits_at_the_edges_of_a_held_sheet_are_read(recognizer, sample_digits):
     frame, boxes, labels, row_of = _sheet_held_in_two_hands(sample_digits)
     dets = recognizer(frame).detections
