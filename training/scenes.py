@@ -38,8 +38,9 @@ DIGIT_FREE_SHARE = 0.2
 TOUCHING_SHARE = 0.25
 PHOTO_BACKDROP_SHARE = 0.4
 VIGNETTE_SHARE = 0.5
-# Share of the other sheets written to within a sixth to four fifths of a digit's height of the
-# paper's edge: people write to the edge, and a held sheet's edge lies beside dark clothes.
+# Share of the sheets (close-ups aside) written to within a sixth to four fifths of a digit's
+# height of the paper's edge: people write to the edge, and a held sheet's edge lies beside dark
+# clothes. Digit-free sheets as often as digit sheets, so that the edge tells the model nothing.
 NEAR_EDGE_SHARE = 0.3
 # Frames made of real photographs alone, per rendered scene.
 PHOTO_FRAMES_PER_SCENE = 0.35
@@ -118,6 +119,12 @@ def frame_samples(frame_bgr: np.ndarray, truth_boxes: np.ndarray, truth_labels: 
     return (np.stack([ink_to_patch(c.ink) for c in kept]), np.stack([c.context for c in kept]), labels[labels >= 0])
 
 
+def _margin(rng: np.random.Generator) -> float | None:
+    """The paper around a sheet's writing, in digit heights: close to the edge for a share
+    NEAR_EDGE_SHARE of sheets, else render_scene's default (None)."""
+    return rng.uniform(0.15, 0.8) if rng.random() < NEAR_EDGE_SHARE else None
+
+
 def _chunk(job: tuple[int, int]) -> Samples:
     frames, seed = job
     import cv2
@@ -143,12 +150,11 @@ def _chunk(job: tuple[int, int]) -> Samples:
                                         n_distractors=int(rng.integers(0, 2)), backdrop=backdrop, pitch=pitch,
                                         digit_height=int(height * rng.uniform(0.3, 0.6)), margin=rng.uniform(0.1, 0.5))
         elif rng.random() < DIGIT_FREE_SHARE:
-            # Letters are written to the edge as often as digits, so the edge tells the model nothing.
-            margin = rng.uniform(0.15, 0.8) if rng.random() < NEAR_EDGE_SHARE else None
+            margin = _margin(rng)
             frame, truth = render_scene(rng, digits, labels, width, height, n_digits=0,
                                         n_distractors=int(rng.integers(3, 12)), backdrop=backdrop, margin=margin)
         else:
-            margin = rng.uniform(0.15, 0.8) if rng.random() < NEAR_EDGE_SHARE else None
+            margin = _margin(rng)
             frame, truth = render_scene(rng, digits, labels, width, height, n_distractors=int(rng.integers(0, 4)),
                                         backdrop=backdrop, pitch=pitch, margin=margin)
         if rng.random() < VIGNETTE_SHARE:
