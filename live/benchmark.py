@@ -56,6 +56,10 @@ PHOTOS = ROOT.parent / "shared" / "realphotos"
 # the second is what gets quoted.
 SCENE_SEEDS = {"tuning": (20_001, 20_002), "reporting": (30_001, 30_002)}
 TOUCH_SEED, FLICKER_SEED, SPEED_SEED, REAL_FREE_SEED, PAGE_SEED = 20_003, 20_004, 20_005, 30_006, 30_007
+WIDTHS_SEED = 30_008
+# Handwriting narrower and wider than MNIST's: each test digit's width scaled by these factors (1.0:
+# as written, for comparison).
+WIDTHS = (0.4, 0.5, 1.0, 1.5)
 MIN_CONF = ClassifyConfig().min_confidence
 # The speed's sheet is also shown turned by this much, well past SegmentConfig.min_rotate_deg: a
 # sheet held at a slant, read both as it is and turned upright where its lines show the tilt, and
@@ -64,7 +68,8 @@ TILT_DEG = 25
 # Webcam-like frames cut from the held-out photographs without digits: 30 of each of the 8. Over
 # 60 frames, one false digit more or less moved the figure by a sixth.
 REAL_FREE_FRAMES = 240
-DEFAULT_PARTS = ["scenes", "photos", "real-free", "page", "touching", "flicker", "speed", "failfast", "settings"]
+DEFAULT_PARTS = ["scenes", "photos", "real-free", "page", "touching", "widths", "flicker", "speed", "failfast",
+                 "settings"]
 
 
 def test_digits() -> tuple[np.ndarray, np.ndarray, str]:
@@ -288,6 +293,25 @@ def bench_touching(recognizer: Recognizer, cases: int) -> dict:
         broken_right += dets.labels.tolist() == [int(labels[k])]
     return {"cases": cases, "touching_pairs_read_as_both_digits": round(pairs_right / cases, 4),
             "broken_digits_read_as_one_right_digit": round(broken_right / cases, 4)}
+
+
+def bench_widths(recognizer: Recognizer, cases: int) -> dict:
+    """MNIST test digits written narrower or wider than MNIST's own, each alone on paper: read as
+    that one digit, right."""
+    images, labels, _ = test_digits()
+    rng = np.random.default_rng(WIDTHS_SEED)
+    picked = rng.choice(len(images), size=cases, replace=False)
+    heights = rng.integers(40, 140, size=cases)
+    read_right = {}
+    for width in WIDTHS:
+        right = 0
+        for k, height in zip(picked, heights):
+            ink = _tight(digit_ink(images[k], int(height), 0.0))
+            ink = cv2.resize(ink, (max(2, int(round(ink.shape[1] * width))), ink.shape[0]), interpolation=cv2.INTER_AREA)
+            dets = recognizer(_paper_with([ink], [])).detections
+            right += dets.select(dets.confidences >= MIN_CONF).labels.tolist() == [int(labels[k])]
+        read_right[str(width)] = round(right / cases, 4)
+    return {"cases": cases, "read_right_by_width": read_right}
 
 
 def bench_flicker(recognizer: Recognizer, frames: int, sheets: int = 3) -> dict:
@@ -540,6 +564,11 @@ def table(results: dict, seconds: float) -> str:
         r = results["touching"]
         rows.append(("touching pairs read as both digits / broken digits read as one",
                      f"{r['touching_pairs_read_as_both_digits']:.0%} / {r['broken_digits_read_as_one_right_digit']:.0%}"))
+    if "widths" in results:
+        r = results["widths"]
+        rows.append((f"single digits scaled in width by {' / '.join(r['read_right_by_width'])} "
+                     f"({r['cases']} each): read right",
+                     " / ".join(f"{v:.0%}" for v in r["read_right_by_width"].values())))
     if "flicker" in results:
         r = results["flicker"]
         rows.append(("flicker of the shown label, tracked / per frame",
@@ -614,6 +643,8 @@ def main(argv: list[str] | None = None) -> int:
             results[part] = bench_photos(recognizer, args.photos)
         elif part == "touching":
             results[part] = bench_touching(recognizer, 100)
+        elif part == "widths":
+            results[part] = bench_widths(recognizer, 200)
         elif part == "flicker":
             results[part] = bench_flicker(recognizer, args.frames)
         elif part == "speed":
