@@ -155,8 +155,8 @@ class Recognizer:
     def prepare(self, frame_bgr: np.ndarray, tilt: float | None = None,
                 region: tuple[int, int, int, int] | None = None) -> Prepared:
         """The image half: proposals and the patches of their candidates (OpenCV and NumPy only).
-        Given `tilt` (and `region`), the frame (that part of it) is read only turned upright by it
-        (`live.segment.segment`)."""
+        Given `tilt` (and `region`), the frame (that part of it) is read only turned upright by it,
+        or only as it is for a `tilt` of 0 (`live.segment.segment`)."""
         seg = segment(frame_bgr, self.segment_cfg, tilt, region)
         candidates = [c for way in seg.ways for c in way.candidates]
         contexts = make_contexts([c.context for c in candidates]) if self.classifier.uses_context else None
@@ -183,13 +183,13 @@ class Recognizer:
 
 
 class TiltFollower:
-    """Which way to read a video's next frame. A sheet held at a slant is read both ways (as it is,
-    and turned upright) and the surer way kept; reading both costs three to four times one upright
-    read. Once a frame read both ways was kept turned, the next frames are read only turned by that
-    tilt, and only the part of the frame around that frame's digits is turned. Every
-    `FULL_READ_EVERY`-th frame is read whole and both ways again: digits that came into view are
-    found, and a sheet set straight, or a few sparse digits that faked a tilt, are back to one
-    upright read, within that many frames."""
+    """Which way to read a video's next frame. A frame whose text lines seem to tilt is read both
+    ways (as it is, and turned upright) and the surer way kept; reading both costs three to four
+    times one read. Once a frame read whole found digits, the next frames are read only the way
+    it kept: only turned by its tilt, and only the part of the frame around its digits, or only as
+    they are. Every `FULL_READ_EVERY`-th frame is read whole, both ways where its lines tilt:
+    digits that came into view are found, and a sheet turned or set straight, or a few sparse
+    digits that faked a tilt, are read the better way again, within that many frames."""
 
     FULL_READ_EVERY = 6
     # Room kept around the digits, on each side: a digit's context (live.contract.CONTEXT_SCALE
@@ -200,13 +200,15 @@ class TiltFollower:
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled  # False: every frame is read whole, both ways (unrelated photos)
-        self.tilt: float | None = None  # of the last frame read both ways, when it was kept turned
-        self.region: tuple[int, int, int, int] | None = None  # where its digits lay, with room
+        # The way the last frame read whole was kept, when it found digits: its tilt (0.0: as
+        # it is), and for a turned one where its digits lay, with room.
+        self.tilt: float | None = None
+        self.region: tuple[int, int, int, int] | None = None
         self._since_full = 0
 
     def next_way(self) -> tuple[float | None, tuple[int, int, int, int] | None, bool]:
-        """(tilt to read the next frame by, or None to read it both ways; the part of it to turn;
-        whether it is a full read)."""
+        """(tilt to read the next frame by, 0.0 to read it only as it is, or None to read it whole
+        and both ways; the part of it to turn; whether it is a full read)."""
         if self.tilt is None or self._since_full >= self.FULL_READ_EVERY - 1:
             self._since_full = 0
             return None, None, True
@@ -214,13 +216,16 @@ class TiltFollower:
         return self.tilt, self.region, False
 
     def saw(self, recognition: Recognition, full: bool, frame_shape: tuple[int, ...]) -> None:
-        """Learn from a frame's reading: only a frame read both ways, kept turned and holding
-        digits, sets the tilt and the region; any other frame read both ways clears them."""
+        """Learn from a frame's reading: a full read that found digits sets the way to follow (and
+        for a turned one the region); a full read that found none clears it."""
         if not full:
             return
         boxes = recognition.detections.boxes_xywh
-        if not self.enabled or recognition.angle == 0.0 or len(boxes) == 0:
+        if not self.enabled or len(boxes) == 0:
             self.tilt, self.region = None, None
+            return
+        if recognition.angle == 0.0:
+            self.tilt, self.region = 0.0, None
             return
         room = self.MARGIN_DIGITS * float(boxes[:, 2:].max()) + self.MARGIN_FRAME * min(frame_shape[:2])
         x0, y0 = boxes[:, :2].min(0) - room
@@ -233,8 +238,8 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overl
                      follow_tilt: bool = True) -> Iterator[tuple[np.ndarray, Recognition]]:
     """(frame, recognition) for each frame; with `overlap`, the next frame is segmented on a second
     thread while the model reads this one (without, for comparison, one frame after the other).
-    With `follow_tilt` (frames of one video, not unrelated photos), a slanted sheet is followed
-    (`TiltFollower`): most frames are read only turned upright.
+    With `follow_tilt` (frames of one video, not unrelated photos), the way a full read kept is
+    followed (`TiltFollower`): most frames of a slanted sheet are read one way only.
 
     With the Keras call (10-16 ms a 720p frame) the overlap gains most. LiteRT's call takes 2 ms
     and most of the rest holds Python's lock, so there the two ways measure alike (five runs of

@@ -428,10 +428,11 @@ class _Frame:
         if m[0, 1] == 0 and m[1, 0] == 0:  # a plain scale: map the corners
             sx, sy = m[0, 0], m[1, 1]
             return int(round(x * sx)), int(round(y * sy)), max(1, int(round(w * sx))), max(1, int(round(h * sy)))
-        # An affine map's extremes over the ink lie at corners of the ink's convex hull: a few
-        # points to map instead of every ink pixel (a tenth of the time).
-        hull = cv2.convexHull(cv2.findNonZero(ink)).reshape(-1, 2)
-        xs, ys = hull[:, 0], hull[:, 1]
+        # An affine map's extremes over the ink lie at corners of its outer outlines: a few
+        # points to map instead of every ink pixel.
+        outlines, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        corners = np.concatenate(outlines).reshape(-1, 2)
+        xs, ys = corners[:, 0], corners[:, 1]
         points = np.stack([xs * scale + x, ys * scale + y, np.ones_like(xs)], 1).astype(np.float64) @ m.T
         fx0, fy0 = np.floor(points.min(0)).astype(int)
         fx1, fy1 = np.ceil(points.max(0)).astype(int) + 1
@@ -450,6 +451,7 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: f
     Given `tilt` (radians: the lines' tilt as a recent frame of the same video was read), the frame
     is only turned upright by it and read that way, and given `region` too (x0, y0, x1, y1, frame
     px: where that frame's digits lay, with room around them), only that part of it is turned.
+    A `tilt` of 0 reads the frame only as it is, whatever its lines seem to do.
     """
     gray = frame_bgr if frame_bgr.ndim == 2 else cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
     scale = min(1.0, cfg.work_max_side / max(gray.shape))
@@ -457,6 +459,8 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: f
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     short = min(gray.shape)
     to_frame = np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]])
+    if tilt == 0.0:
+        return _segment_gray(gray, short, to_frame, cfg)
     if tilt is not None:
         return _turned(gray, short, to_frame, tilt, cfg, None if region is None else np.array(region) * scale)
     found = _segment_gray(gray, short, to_frame, cfg)

@@ -282,6 +282,10 @@ def test_upright_digits_that_fake_a_tilt_are_read_upright(recognizer, sample_dig
     dets = recognizer(frame).detections
     right, false = match(np.array(boxes), np.array(expected), dets)
     assert right == 4 and false == 0, (dets.labels.tolist(), dets.boxes_xywh.tolist())
+    # A video that kept this frame upright follows it with a tilt of 0: read only as it is.
+    both, upright = segment(frame), segment(frame, tilt=0.0)
+    assert both.turned is not None and upright.turned is None and upright.angle == 0.0
+    assert [c.box_xywh for c in upright.candidates] == [c.box_xywh for c in both.candidates]
 
 
 def test_tracker_drops_a_digit_that_left_the_view():
@@ -583,7 +587,7 @@ def _ways_prepared(recognizer):
         del recognizer.prepare
 
 
-def test_a_tilt_follower_reads_around_the_digits_turned_between_full_reads_and_forgets_a_tilt_read_upright():
+def test_a_tilt_follower_follows_the_way_each_full_read_kept_until_the_next_one():
     from live.recognize import Recognition, TiltFollower
 
     def seen(angle: float, boxes: list) -> Recognition:
@@ -606,7 +610,11 @@ def test_a_tilt_follower_reads_around_the_digits_turned_between_full_reads_and_f
     assert follower.next_way() == (None, None, True), "no digit read turned: nothing to follow"
     follower.saw(seen(0.4, [[500, 300, 40, 60]]), True, shape)
     follower.saw(seen(0.0, [[500, 300, 40, 60]]), True, shape)
-    assert follower.next_way() == (None, None, True), "a full read kept upright ends the following"
+    ways = [follower.next_way() for _ in range(every)]
+    assert ways[: every - 1] == [(0.0, None, False)] * (every - 1), "a full read kept as it is: followed as it is"
+    assert ways[every - 1] == (None, None, True)
+    follower.saw(seen(0.0, []), True, shape)
+    assert follower.next_way() == (None, None, True), "a full read that found nothing: nothing to follow"
 
 
 @pytest.mark.parametrize("overlap", [True, False], ids=["overlapped", "one-after-the-other"])
@@ -624,9 +632,9 @@ def test_a_stream_follows_a_slanted_sheet_and_lets_go_once_it_is_set_straight(re
         readings = [r for _, r in recognize_stream(recognizer, (f for f, _ in frames), overlap)]
     ways = [tilt for tilt, _ in prepared]
     assert all(r.angle > np.deg2rad(12) for r in readings[:10]), [round(np.rad2deg(r.angle)) for r in readings]
-    assert sum(t is not None for t in ways[:10]) >= 6, "most slanted frames are read turned only"
+    assert sum(bool(t) for t in ways[:10]) >= 6, "most slanted frames are read turned only"
     settle = TiltFollower.FULL_READ_EVERY + 1
-    assert all(r.angle == 0 and t is None for r, t in zip(readings[10 + settle:], ways[10 + settle:]))
+    assert all(r.angle == 0 and not t for r, t in zip(readings[10 + settle:], ways[10 + settle:]))
     for (_, truth), r in zip(frames, readings):
         sure = r.detections.select(r.detections.confidences >= 0.5)
         right, false = match(truth.boxes_xywh, truth.labels, sure, min_iou=0.3)
