@@ -127,7 +127,7 @@ def fit_to_mnist(ink: np.ndarray) -> np.ndarray:
     if total <= 0:
         return patch
     cy, cx = m["m01"] / total, m["m10"] / total
-    top = int(np.clip(round(IMAGE_SIZE / 2 - cy - 0.5), 0, IMAGE_SIZE - new_h))
-    left = int(np.clip(round(IMAGE_SIZE / 2 - cx - 0.5), 0, IMAGE_SIZE - new_w))
+    top = max(0, min(IMAGE_SIZE - new_h, round(IMAGE_SIZE / 2 - cy - 0.5)))
+    left = max(0, min(IMAGE_SIZE - new_w, round(IMAGE_SIZE / 2 - cx - 0.5)))
     patch[top : top + new_h, left : left + new_w] = small
     return patch
