@@ -26,7 +26,7 @@ from live.config import SegmentConfig
 from live.contract import NUM_DIGITS, REJECT_LABEL
 from live.detections import Detections
 from live.patches import make_contexts, make_patches
-from live.segment import Segmentation, segment
+from live.segment import Around, Segmentation, segment
 
 
 @dataclass(frozen=True)
@@ -153,11 +153,11 @@ class Recognizer:
         return self.read(self.prepare(frame_bgr))
 
     def prepare(self, frame_bgr: np.ndarray, tilt: float | None = None,
-                region: tuple[int, int, int, int] | None = None) -> Prepared:
+                around: Around | None = None) -> Prepared:
         """The image half: proposals and the patches of their candidates (OpenCV and NumPy only).
-        Given `tilt` (and `region`), the frame (that part of it) is read only turned upright by it,
+        Given `tilt` (and `around`), the frame (the part around those digits) is read only turned upright by it,
         or only as it is for a `tilt` of 0 (`live.segment.segment`)."""
-        seg = segment(frame_bgr, self.segment_cfg, tilt, region)
+        seg = segment(frame_bgr, self.segment_cfg, tilt, around)
         candidates = [c for way in seg.ways for c in way.candidates]
         contexts = make_contexts([c.context for c in candidates]) if self.classifier.uses_context else None
         return Prepared(seg, candidates, make_patches([c.ink for c in candidates]), contexts)
@@ -203,35 +203,34 @@ class TiltFollower:
         # The way the last frame read whole was kept, when it found digits: its tilt (0.0: as
         # it is), and for a turned one where its digits lay, with room.
         self.tilt: float | None = None
-        self.region: tuple[int, int, int, int] | None = None
+        self.around: Around | None = None
         self._since_full = 0
 
-    def next_way(self) -> tuple[float | None, tuple[int, int, int, int] | None, bool]:
+    def next_way(self) -> tuple[float | None, Around | None, bool]:
         """(tilt to read the next frame by, 0.0 to read it only as it is, or None to read it whole
-        and both ways; the part of it to turn; whether it is a full read)."""
+        and both ways; the digits to turn the part around; whether it is a full read)."""
         if self.tilt is None or self._since_full >= self.FULL_READ_EVERY - 1:
             self._since_full = 0
             return None, None, True
         self._since_full += 1
-        return self.tilt, self.region, False
+        return self.tilt, self.around, False
 
     def saw(self, recognition: Recognition, full: bool, frame_shape: tuple[int, ...]) -> None:
         """Learn from a frame's reading: a full read that found digits sets the way to follow (and
-        for a turned one the region); a full read that found none clears it."""
+        for a turned one where its digits lay); a full read that found none clears it."""
         if not full:
             return
         boxes = recognition.detections.boxes_xywh
         if not self.enabled or len(boxes) == 0:
-            self.tilt, self.region = None, None
+            self.tilt, self.around = None, None
             return
         if recognition.angle == 0.0:
-            self.tilt, self.region = 0.0, None
+            self.tilt, self.around = 0.0, None
             return
         room = self.MARGIN_DIGITS * float(boxes[:, 2:].max()) + self.MARGIN_FRAME * min(frame_shape[:2])
-        x0, y0 = boxes[:, :2].min(0) - room
-        x1, y1 = (boxes[:, :2] + boxes[:, 2:]).max(0) + room
+        corners = np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], 1)
         self.tilt = recognition.angle
-        self.region = (int(x0), int(y0), int(np.ceil(x1)), int(np.ceil(y1)))
+        self.around = Around(tuple(tuple(int(v) for v in box) for box in corners), room)
 
 
 def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overlap: bool = True,
@@ -252,16 +251,16 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overl
     follower = TiltFollower(follow_tilt)
     if not overlap:
         for frame in frames:
-            tilt, region, full = follower.next_way()
-            recognition = recognizer.read(recognizer.prepare(frame, tilt, region))
+            tilt, around, full = follower.next_way()
+            recognition = recognizer.read(recognizer.prepare(frame, tilt, around))
             follower.saw(recognition, full, frame.shape)
             yield frame, recognition
         return
     iterator = iter(frames)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segment") as worker:
         current = next(iterator, None)
-        tilt, region, full = follower.next_way()
-        pending = worker.submit(recognizer.prepare, current, tilt, region) if current is not None else None
+        tilt, around, full = follower.next_way()
+        pending = worker.submit(recognizer.prepare, current, tilt, around) if current is not None else None
         while pending is not None:
             prepared, this_full = pending.result(), full
             failure, following = None, None
@@ -271,8 +270,8 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overl
                 failure = error
             # The next frame's way is chosen before this frame is read: a tilt learnt here is
             # followed from the frame after next.
-            tilt, region, full = follower.next_way()
-            pending = worker.submit(recognizer.prepare, following, tilt, region) if following is not None else None
+            tilt, around, full = follower.next_way()
+            pending = worker.submit(recognizer.prepare, following, tilt, around) if following is not None else None
             recognition = recognizer.read(prepared)
             follower.saw(recognition, this_full, current.shape)
             yield current, recognition

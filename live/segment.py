@@ -57,6 +57,15 @@ class Proposal:
 
 
 @dataclass(frozen=True)
+class Around:
+    """Where a recent frame of the same video found its digits: their boxes (x0, y0, x1, y1, frame
+    px) and the room (frame px) to keep around them, for a read turned upright by their tilt."""
+
+    boxes: tuple[tuple[int, int, int, int], ...]
+    room: float
+
+
+@dataclass(frozen=True)
 class Segmentation:
     proposals: list[Proposal]
     atom_ink: np.ndarray  # ink pixels of each piece (float64): how much of the frame each explains
@@ -440,7 +449,7 @@ class _Frame:
 
 
 def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: float | None = None,
-            region: tuple[int, int, int, int] | None = None) -> Segmentation:
+            around: Around | None = None) -> Segmentation:
     """The proposals of a BGR (or grey) frame.
 
     When the text lines seem to tilt more than `cfg.min_rotate_deg`, the frame is also turned
@@ -449,8 +458,8 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: f
     shows one, so both readings go to the model, and the surer one is kept.
 
     Given `tilt` (radians: the lines' tilt as a recent frame of the same video was read), the frame
-    is only turned upright by it and read that way, and given `region` too (x0, y0, x1, y1, frame
-    px: where that frame's digits lay, with room around them), only that part of it is turned.
+    is only turned upright by it and read that way, and given `around` too (where that frame's
+    digits lay), only the part of it around them is turned.
     A `tilt` of 0 reads the frame only as it is, whatever its lines seem to do.
     """
     gray = frame_bgr if frame_bgr.ndim == 2 else cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
@@ -462,7 +471,7 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: f
     if tilt == 0.0:
         return _segment_gray(gray, short, to_frame, cfg)
     if tilt is not None:
-        return _turned(gray, short, to_frame, tilt, cfg, None if region is None else np.array(region) * scale)
+        return _turned(gray, short, to_frame, tilt, cfg, around, scale)
     found = _segment_gray(gray, short, to_frame, cfg)
     unit_boxes = np.array([p.candidates[0].box_xywh for p in found.proposals if len(p.atoms) == 1 and not p.is_split])
     angle = line_angle(unit_boxes.reshape(-1, 4))
@@ -477,20 +486,24 @@ def _corners(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
 
 
 def _turned(gray: np.ndarray, short: int, to_frame: np.ndarray, angle: float, cfg: SegmentConfig,
-            region: np.ndarray | None = None) -> Segmentation:
-    """The proposals of the working image turned by -`angle` (radians), boxes in frame pixels; of
-    only the part of it turned from `region` (x0, y0, x1, y1, working px), if given. The threshold's
-    window is sized from the whole turned image either way."""
+            around: Around | None = None, scale: float = 1.0) -> Segmentation:
+    """The proposals of the working image (`scale` times the frame) turned by -`angle` (radians),
+    boxes in frame pixels; given `around`, of only the part of the turned image that holds its
+    boxes, with its room on every side. The boxes are placed in the turned image one by one, so
+    the part is as tight as the upright lines of digits: a box around all of them, turned, would
+    grow by the tilt (by half at 25 degrees). The threshold's window is sized from the whole
+    turned image either way."""
     height, width = gray.shape
     turn = cv2.getRotationMatrix2D((width / 2, height / 2), float(np.rad2deg(angle)), 1.0)
     corners = _corners(0, 0, width, height) @ turn.T
     turn[:, 2] -= corners.min(0)
     size = tuple(int(v) for v in np.ceil(corners.max(0) - corners.min(0)))
     block_side = min(size)
-    if region is not None:
-        mapped = _corners(*region) @ turn.T
-        left, top = np.clip(np.floor(mapped.min(0)), 0, size).astype(int)
-        right, bottom = np.clip(np.ceil(mapped.max(0)), 0, size).astype(int)
+    if around is not None and around.boxes:
+        mapped = np.concatenate([_corners(*box) for box in around.boxes]) * (scale, scale, 1) @ turn.T
+        room = around.room * scale
+        left, top = np.clip(np.floor(mapped.min(0) - room), 0, size).astype(int)
+        right, bottom = np.clip(np.ceil(mapped.max(0) + room), 0, size).astype(int)
         if right - left >= 2 and bottom - top >= 2:
             turn[:, 2] -= (left, top)
             size = (int(right - left), int(bottom - top))

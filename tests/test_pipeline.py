@@ -572,13 +572,13 @@ def test_a_stream_reads_every_frame_as_one_frame_is_read_and_hands_out_frames_be
 
 @contextlib.contextmanager
 def _ways_prepared(recognizer):
-    """Record the (tilt, region) each frame is prepared with while the block runs."""
+    """Record the (tilt, around) each frame is prepared with while the block runs."""
     ways = []
     prepare = recognizer.prepare
 
-    def recording_prepare(frame, tilt=None, region=None):
-        ways.append((tilt, region))
-        return prepare(frame, tilt, region)
+    def recording_prepare(frame, tilt=None, around=None):
+        ways.append((tilt, around))
+        return prepare(frame, tilt, around)
 
     recognizer.prepare = recording_prepare
     try:
@@ -589,6 +589,7 @@ def _ways_prepared(recognizer):
 
 def test_a_tilt_follower_follows_the_way_each_full_read_kept_until_the_next_one():
     from live.recognize import Recognition, TiltFollower
+    from live.segment import Around
 
     def seen(angle: float, boxes: list) -> Recognition:
         dets = Detections.untracked(boxes, [1] * len(boxes), [0.9] * len(boxes))
@@ -600,12 +601,12 @@ def test_a_tilt_follower_follows_the_way_each_full_read_kept_until_the_next_one(
     assert follower.next_way() == (None, None, True), "the first frame is read whole, both ways"
     follower.saw(seen(0.4, [[500, 300, 40, 60], [600, 320, 40, 50]]), True, shape)
     room = TiltFollower.MARGIN_DIGITS * 60 + TiltFollower.MARGIN_FRAME * 720
-    region = (int(500 - room), int(300 - room), int(np.ceil(640 + room)), int(np.ceil(370 + room)))
+    region = Around(((500, 300, 540, 360), (600, 320, 640, 370)), room)
     ways = [follower.next_way() for _ in range(2 * every)]
     assert ways[: every - 1] == [(0.4, region, False)] * (every - 1)
     assert ways[every - 1] == (None, None, True), f"every {every}th frame is read whole, both ways"
     follower.saw(seen(0.3, [[0, 0, 10, 10]]), False, shape)
-    assert (follower.tilt, follower.region) == (0.4, region), "a frame read only turned changes nothing"
+    assert (follower.tilt, follower.around) == (0.4, region), "a frame read only turned changes nothing"
     follower.saw(seen(0.4, []), True, shape)
     assert follower.next_way() == (None, None, True), "no digit read turned: nothing to follow"
     follower.saw(seen(0.4, [[500, 300, 40, 60]]), True, shape)
@@ -615,6 +616,32 @@ def test_a_tilt_follower_follows_the_way_each_full_read_kept_until_the_next_one(
     assert ways[every - 1] == (None, None, True)
     follower.saw(seen(0.0, []), True, shape)
     assert follower.next_way() == (None, None, True), "a full read that found nothing: nothing to follow"
+
+
+def test_a_followed_turned_read_turns_only_the_part_around_the_digits(sample_digits):
+    """The part of a slanted frame turned upright is the digits' upright extent with room, not a
+    box around them that the turn would grow; every digit is still proposed there."""
+    from live.segment import Around
+    from live.synth import SheetAnimation
+
+    frame, truth = SheetAnimation(seed=3, n_digits=8, digits=sample_digits, tilt_deg=25).frame(0)
+    whole = segment(frame)
+    assert whole.turned is not None
+    corners = truth.boxes_xywh.copy()
+    corners[:, 2:] += corners[:, :2]
+    room = 40.0
+    part = segment(frame, tilt=whole.turned.angle, around=Around(tuple(map(tuple, corners.tolist())), room))
+    assert part.turned is None and part.angle == whole.turned.angle
+    x0, y0 = corners[:, :2].min(0) - room
+    x1, y1 = corners[:, 2:].max(0) + room
+    turn = abs(whole.turned.angle)
+    grown = ((x1 - x0) * np.cos(turn) + (y1 - y0) * np.sin(turn)) * ((x1 - x0) * np.sin(turn) + (y1 - y0) * np.cos(turn))
+    assert part.mask.size < 0.8 * grown, (part.mask.shape, grown)
+    from live.boxes import iou_matrix
+
+    proposed = np.array([c.box_xywh for c in part.candidates]).reshape(-1, 4)
+    best = iou_matrix(truth.boxes_xywh, proposed).max(axis=1, initial=0.0)
+    assert (best >= 0.5).all(), best.round(2)
 
 
 @pytest.mark.parametrize("overlap", [True, False], ids=["overlapped", "one-after-the-other"])
