@@ -13,9 +13,9 @@ Parts (run all by default, or name some):
   flicker   a moving-paper video: how often the label shown for a true digit changes, with and
             without tracking, and per-frame reading accuracy
   speed     1280x720 frames with 10 digits, all stages after capture, headless, frames/s, upright
-            and with the sheet held TILT_DEG aslant; the per-contour `model.predict` loop beside
-            it; command to first annotated frame; peak memory of the tool's own process over a
-            300-frame headless demo run
+            and with the sheet held TILT_DEG aslant; milliseconds per frame of each stage; the
+            per-contour `model.predict` loop beside it; command to first annotated frame; peak
+            memory of the tool's own process over a 300-frame headless demo run
   failfast  seconds from the command to the error line for a missing camera, a mistyped
             --source and a missing --model
   settings  the numeric settings in live/'s config dataclasses (each number of a pair counted)
@@ -43,7 +43,7 @@ from live.patches import make_contexts, make_patches
 from live.predict import read_digits
 from live.reading import numbers
 from live.app import frame_record
-from live.recognize import Recognizer, recognize_stream
+from live.recognize import Prepared, Recognizer, recognize_stream
 from live.segment import segment
 from live.synth import SheetAnimation, Truth, digit_ink, load_sample_digits, make_sheet, photograph, render_scene
 from live.boxes import greedy_match, iou_matrix
@@ -362,6 +362,38 @@ def _pipeline_fps(recognizer: Recognizer, video: list[np.ndarray], frames: int, 
     return frames / (time.perf_counter() - start)
 
 
+def stage_ms(recognizer: Recognizer, video: list[np.ndarray], passes: int = 3) -> dict[str, float]:
+    """Milliseconds per frame of each stage, run one after the other on one thread as
+    `recognize_stream` runs them without overlap: for each stage the fastest of `passes` passes over
+    the video, so that a busy moment of the machine counts less. Where the time goes tells what
+    to make faster; frames/s alone do not."""
+    cv2.setNumThreads(1)
+    best = {name: float("inf") for name in ("segment", "patches", "model and decision", "tracking and drawing")}
+    for _ in range(passes):
+        spent = dict.fromkeys(best, 0.0)
+        tracker = Tracker()
+        for index, frame in enumerate(video):
+            start = time.perf_counter()
+            seg = segment(frame, recognizer.segment_cfg)
+            cut = time.perf_counter()
+            candidates = [c for way in seg.ways for c in way.candidates]
+            contexts = make_contexts([c.context for c in candidates]) if recognizer.classifier.uses_context else None
+            prepared = Prepared(seg, candidates, make_patches([c.ink for c in candidates]), contexts)
+            patched = time.perf_counter()
+            recognition = recognizer.read(prepared)
+            read = time.perf_counter()
+            dets = tracker.update(recognition.detections)
+            sure = dets.select(dets.confidences >= MIN_CONF)
+            found = numbers(sure.boxes_xywh, sure.labels)
+            annotate(frame, dets, found, MIN_CONF, 30.0)
+            frame_record(index, index / 30.0, sure, found)
+            done = time.perf_counter()
+            for name, seconds in zip(best, (cut - start, patched - cut, read - patched, done - read)):
+                spent[name] += seconds
+        best = {name: min(best[name], spent[name] / len(video) * 1000) for name in best}
+    return {name: round(ms, 2) for name, ms in best.items()}
+
+
 def _stream_read_right(recognizer: Recognizer, video: list[tuple[np.ndarray, Truth]], follow_tilt: bool) -> float:
     """Share of the true digits of `video` ((frame, truth) pairs) read right, frame by frame, as
     `recognize_stream` reads them (following a slanted sheet's tilt, or reading every frame both
@@ -379,6 +411,7 @@ def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
     animation = SheetAnimation(seed=SPEED_SEED, n_digits=10, digits=(images, labels))
     video = [animation.frame(i)[0] for i in range(min(frames, 120))]
     pipeline_fps = _pipeline_fps(recognizer, video, frames)
+    stages = stage_ms(recognizer, video[:60])
     sequential_fps = _pipeline_fps(recognizer, video, frames, overlap=False)
     # The same sheet held at a slant: a frame whose lines tilt is also turned upright and
     # segmented a second time, and both ways go to the model; once the turned way wins, most
@@ -405,6 +438,7 @@ def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
     return {"frame_size": "1280x720", "digits_per_frame": 10, "frames": frames,
             "runtime": recognizer.classifier.runtime, "keras_runtime_pipeline_fps": keras_fps,
             "pipeline_fps": round(pipeline_fps, 1), "single_thread_fps": round(sequential_fps, 1),
+            "stage_ms_upright": stages,
             "tilted_pipeline_fps": round(tilted_fps, 1), "tilted_read_right": tilted_right,
             "per_contour_predict_fps": round(loop_fps, 2),
             "command_to_first_annotated_frame_s": [round(v, 2) for v in start_s],
@@ -585,6 +619,8 @@ def table(results: dict, seconds: float) -> str:
              f"reading every frame both ways {r['tilted_read_right']['every_frame_both_ways']:.1%})"),
             *([("the same, the model read through Keras", f"{r['keras_runtime_pipeline_fps']} frames/s")]
               if r.get("keras_runtime_pipeline_fps") else []),
+            ("time per frame by stage, upright, one thread (fastest of 3 passes)",
+             "; ".join(f"{name} {ms:.1f} ms" for name, ms in r["stage_ms_upright"].items())),
             ("the usual model.predict per contour, same frames", f"{r['per_contour_predict_fps']} frames/s"),
             ("command to first annotated frame (demo, headless, 3 runs)",
              _range(r["command_to_first_annotated_frame_s"], "s")),

@@ -23,3 +23,21 @@ def test_widths_part_reads_digits_as_written_and_counts_every_miss(recognizer):
 
     blind = benchmark.bench_widths(reads_nothing, 12)["read_right_by_width"]
     assert set(blind.values()) == {0.0}
+
+
+def test_stage_times_cover_every_stage_of_a_frame(recognizer, sample_digits):
+    """Each stage of a frame is timed, and the table shows every stage's time."""
+    from live.synth import SheetAnimation
+
+    animation = SheetAnimation(seed=5, n_digits=6, digits=sample_digits)
+    video = [animation.frame(i)[0] for i in range(4)]
+    stages = benchmark.stage_ms(recognizer, video, passes=2)
+    assert list(stages) == ["segment", "patches", "model and decision", "tracking and drawing"]
+    assert all(0 < ms < float("inf") for ms in stages.values()), stages
+    table = benchmark.table({"speed": {"frame_size": "1280x720", "digits_per_frame": 10, "runtime": "litert",
+                                       "pipeline_fps": 1.0, "single_thread_fps": 1.0, "tilted_pipeline_fps": 1.0,
+                                       "tilted_read_right": {"followed": 1.0, "every_frame_both_ways": 1.0},
+                                       "stage_ms_upright": stages, "per_contour_predict_fps": 1.0,
+                                       "command_to_first_annotated_frame_s": [1.0], "peak_memory_mb_demo_300_frames": 1.0}},
+                            1.0)
+    assert all(f"{name} {ms:.1f} ms" in table for name, ms in stages.items()), table
