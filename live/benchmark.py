@@ -43,7 +43,7 @@ from live.patches import make_contexts, make_patches
 from live.predict import read_digits
 from live.reading import numbers
 from live.app import frame_record
-from live.recognize import Prepared, Recognizer, recognize_stream
+from live.recognize import Recognition, Recognizer, recognize_stream
 from live.segment import segment
 from live.synth import SheetAnimation, Truth, digit_ink, load_sample_digits, make_sheet, photograph, render_scene
 from live.boxes import greedy_match, iou_matrix
@@ -354,12 +354,18 @@ def _pipeline_fps(recognizer: Recognizer, video: list[np.ndarray], frames: int, 
     readings = recognize_stream(recognizer, stream, overlap)
     start = time.perf_counter()
     for index, (frame, recognition) in enumerate(readings):
-        dets = tracker.update(recognition.detections)
-        sure = dets.select(dets.confidences >= MIN_CONF)
-        found = numbers(sure.boxes_xywh, sure.labels)
-        annotate(frame, dets, found, MIN_CONF, 30.0)
-        frame_record(index, index / 30.0, sure, found)
+        _track_and_draw(tracker, index, frame, recognition)
     return frames / (time.perf_counter() - start)
+
+
+def _track_and_draw(tracker: Tracker, index: int, frame: np.ndarray, recognition: Recognition) -> None:
+    """What the live loop does with a frame's reading, headless: tracking, the numbers, the
+    annotated frame and its JSON record."""
+    dets = tracker.update(recognition.detections)
+    sure = dets.select(dets.confidences >= MIN_CONF)
+    found = numbers(sure.boxes_xywh, sure.labels)
+    annotate(frame, dets, found, MIN_CONF, 30.0)
+    frame_record(index, index / 30.0, sure, found)
 
 
 def stage_ms(recognizer: Recognizer, video: list[np.ndarray], passes: int = 3) -> dict[str, float]:
@@ -376,17 +382,11 @@ def stage_ms(recognizer: Recognizer, video: list[np.ndarray], passes: int = 3) -
             start = time.perf_counter()
             seg = segment(frame, recognizer.segment_cfg)
             cut = time.perf_counter()
-            candidates = [c for way in seg.ways for c in way.candidates]
-            contexts = make_contexts([c.context for c in candidates]) if recognizer.classifier.uses_context else None
-            prepared = Prepared(seg, candidates, make_patches([c.ink for c in candidates]), contexts)
+            prepared = recognizer.patches_of(seg)
             patched = time.perf_counter()
             recognition = recognizer.read(prepared)
             read = time.perf_counter()
-            dets = tracker.update(recognition.detections)
-            sure = dets.select(dets.confidences >= MIN_CONF)
-            found = numbers(sure.boxes_xywh, sure.labels)
-            annotate(frame, dets, found, MIN_CONF, 30.0)
-            frame_record(index, index / 30.0, sure, found)
+            _track_and_draw(tracker, index, frame, recognition)
             done = time.perf_counter()
             for name, seconds in zip(best, (cut - start, patched - cut, read - patched, done - read)):
                 spent[name] += seconds

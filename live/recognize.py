@@ -155,9 +155,12 @@ class Recognizer:
     def prepare(self, frame_bgr: np.ndarray, tilt: float | None = None,
                 around: Around | None = None) -> Prepared:
         """The image half: proposals and the patches of their candidates (OpenCV and NumPy only).
-        Given `tilt` (and `around`), the frame (the part around those digits) is read only turned upright by it,
-        or only as it is for a `tilt` of 0 (`live.segment.segment`)."""
-        seg = segment(frame_bgr, self.segment_cfg, tilt, around)
+        Given `tilt` (and `around`), the frame (the part around those digits) is read only turned
+        upright by it, or only as it is for a `tilt` of 0 (`live.segment.segment`)."""
+        return self.patches_of(segment(frame_bgr, self.segment_cfg, tilt, around))
+
+    def patches_of(self, seg: Segmentation) -> Prepared:
+        """The patches (and contexts) of every candidate of a frame's proposals, both ways."""
         candidates = [c for way in seg.ways for c in way.candidates]
         contexts = make_contexts([c.context for c in candidates]) if self.classifier.uses_context else None
         return Prepared(seg, candidates, make_patches([c.ink for c in candidates]), contexts)
