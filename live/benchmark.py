@@ -414,8 +414,8 @@ def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
     stages = stage_ms(recognizer, video[:60])
     sequential_fps = _pipeline_fps(recognizer, video, frames, overlap=False)
     # The same sheet held at a slant: a frame whose lines tilt is also turned upright and
-    # segmented a second time, and both ways go to the model; once the turned way wins, most
-    # frames are read only turned, around the digits.
+    # segmented a second time, and both ways go to the model; the next five frames are read
+    # only the way that won (turned, around the digits, or as they are).
     slanted = SheetAnimation(seed=SPEED_SEED, n_digits=10, digits=(images, labels), tilt_deg=TILT_DEG)
     slanted_video = [slanted.frame(i) for i in range(len(video))]
     tilted_fps = _pipeline_fps(recognizer, [frame for frame, _ in slanted_video], frames)
