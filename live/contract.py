@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from live.boxes import ink_bounds
+
 IMAGE_SIZE = 28
 # MNIST fits each digit's longer side into 20 px and leaves a 4 px border for the centre shift.
 DIGIT_BOX = 20
@@ -111,10 +113,11 @@ def fit_to_mnist(ink: np.ndarray) -> np.ndarray:
     ink off at the border. An image without ink gives an all-black patch.
     """
     ink = np.asarray(ink, dtype=np.uint8)
-    x, y, w, h = cv2.boundingRect(ink)  # of the nonzero pixels
+    bounds = ink_bounds(ink)
     patch = np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.uint8)
-    if w == 0:
+    if bounds is None:
         return patch
+    x, y, w, h = bounds
     crop = ink[y : y + h, x : x + w]
     scale = DIGIT_BOX / max(h, w)
     new_w, new_h = max(1, round(w * scale)), max(1, round(h * scale))
