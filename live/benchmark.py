@@ -6,6 +6,8 @@ Parts (run all by default, or name some):
             on the seeds rules were tuned on and on seeds kept for reporting
   photos    the labelled real photos in ../shared/realphotos (when present): order-free F1 and
             reading-order character error rate, on the tuning half and on the reporting half
+  camera    the same photos as another camera or another room would deliver them (corners
+            darkened, a dark surround, blurred, at 0.6 of their size, turned): F1 on each half
   real-free webcam-like frames of real photographs without digits that training never saw
             (faces, a cat, a motorcycle): false digits per frame
   page      a rendered page of 200 digits: read right, and the seconds it takes
@@ -68,7 +70,7 @@ TILT_DEG = 25
 # Webcam-like frames cut from the held-out photographs without digits: 30 of each of the 8. Over
 # 60 frames, one false digit more or less moved the figure by a sixth.
 REAL_FREE_FRAMES = 240
-DEFAULT_PARTS = ["scenes", "photos", "real-free", "page", "touching", "widths", "flicker", "speed", "failfast",
+DEFAULT_PARTS = ["scenes", "photos", "camera", "real-free", "page", "touching", "widths", "flicker", "speed", "failfast",
                  "settings"]
 
 
@@ -204,12 +206,14 @@ def photo_half(name: str, names: list[str]) -> str:
     return "tuning" if sheets.index(sheet) % 2 == 0 else "reporting"
 
 
-def score_photos(recognizer: Recognizer, photos: list[tuple[Path, str]]) -> dict:
-    """Order-free digit F1 and reading-order character error rate over `photos`, with per-photo detail."""
+def score_photos(recognizer: Recognizer, photos: list[tuple[Path, str]], change=None) -> dict:
+    """Order-free digit F1 and reading-order character error rate over `photos`, with per-photo
+    detail; `change` (image -> image), if given, is applied to each photo before it is read."""
     tp = n_pred = n_true = errors = 0
     per_photo = {}
     for path, truth in photos:
-        dets = read_digits(recognizer, cv2.imread(str(path)), MIN_CONF)
+        image = cv2.imread(str(path))
+        dets = read_digits(recognizer, image if change is None else change(image), MIN_CONF)
         predicted = "".join(str(int(v)) for v in dets.labels)
         expected = truth.replace("/", "").replace(" ", "")
         counts_p = np.bincount([int(c) for c in predicted], minlength=10) if predicted else np.zeros(10, int)
@@ -233,6 +237,56 @@ def bench_photos(recognizer: Recognizer, folder: Path) -> dict:
     names = [path.name for path, _ in photos]
     return {half: score_photos(recognizer, [(p, t) for p, t in photos if photo_half(p.name, names) == half])
             for half in ("tuning", "reporting")}
+
+
+def _darker_corners(image: np.ndarray) -> np.ndarray:
+    """A small webcam's fall-off of light: the gain falls from 1 at the centre to 0.6 at the
+    middle of each side and 0.2 in the corners."""
+    height, width = image.shape[:2]
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    r2 = ((xx - width / 2) / (width / 2)) ** 2 + ((yy - height / 2) / (height / 2)) ** 2
+    return np.clip(image * (1 - 0.8 * np.clip(r2 / 2, 0, 1))[..., None], 0, 255).astype(np.uint8)
+
+
+def _dark_surround(image: np.ndarray) -> np.ndarray:
+    """The picture held up in front of dark clothes: a dark grey border, a sixth of each side wide."""
+    height, width = image.shape[:2]
+    return cv2.copyMakeBorder(image, height // 6, height // 6, width // 6, width // 6, cv2.BORDER_CONSTANT,
+                              value=(35, 35, 35))
+
+
+def _turned(image: np.ndarray, degrees: float = 6.0) -> np.ndarray:
+    height, width = image.shape[:2]
+    turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(image, turn, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+# What another camera, another room or another hand makes of the same sheet. None of them is
+# used to tune anything; together they show how much a reading depends on the conditions of the
+# photos it was tuned on.
+CAMERA_CHANGES = {
+    "corners darkened": _darker_corners,
+    "dark surround": _dark_surround,
+    "blurred": lambda image: cv2.GaussianBlur(image, (0, 0), 1.5),
+    "0.6 size": lambda image: cv2.resize(image, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA),
+    "turned 6 degrees": _turned,
+}
+
+
+def bench_camera(recognizer: Recognizer, folder: Path) -> dict:
+    """F1 and CER of each half of the labelled photos under each of CAMERA_CHANGES."""
+    if not (folder / "labels.tsv").is_file():
+        return {"skipped": f"no labelled photos at {folder}"}
+    photos = read_photo_labels(folder)
+    names = [path.name for path, _ in photos]
+    results = {}
+    for half in ("tuning", "reporting"):
+        own = [(p, t) for p, t in photos if photo_half(p.name, names) == half]
+        results[half] = {}
+        for name, change in CAMERA_CHANGES.items():
+            score = score_photos(recognizer, own, change)
+            results[half][name] = {key: score[key] for key in ("f1", "cer", "precision", "recall")}
+    return results
 
 
 def bench_page(recognizer: Recognizer, digits: int = 200) -> dict:
@@ -585,6 +639,14 @@ def table(results: dict, seconds: float) -> str:
                 rows.append((f"real photos, {half} half ({h['photos']} photos, {h['digits']} digits): "
                              f"F1 / character error rate", f"{h['f1']} / {h['cer']} "
                              f"(precision {h['precision']}, recall {h['recall']})"))
+    if "camera" in results:
+        r = results["camera"]
+        if "skipped" in r:
+            rows.append(("real photos under camera changes", r["skipped"]))
+        else:
+            for half, h in r.items():
+                rows.append((f"real photos, {half} half, under camera changes: F1 "
+                             f"({' / '.join(h)})", " / ".join(f"{v['f1']:.3f}" for v in h.values())))
     if "real-free" in results:
         r = results["real-free"]
         rows.append(("real photographs without digits, never trained on: false digits per frame",
@@ -677,6 +739,8 @@ def main(argv: list[str] | None = None) -> int:
             results[part] = bench_page(recognizer)
         elif part == "photos":
             results[part] = bench_photos(recognizer, args.photos)
+        elif part == "camera":
+            results[part] = bench_camera(recognizer, args.photos)
         elif part == "touching":
             results[part] = bench_touching(recognizer, 100)
         elif part == "widths":

@@ -41,3 +41,41 @@ def test_stage_times_cover_every_stage_of_a_frame(recognizer, sample_digits):
                                        "command_to_first_annotated_frame_s": [1.0], "peak_memory_mb_demo_300_frames": 1.0}},
                             1.0)
     assert all(f"{name} {ms:.1f} ms" in table for name, ms in stages.items()), table
+
+
+def test_camera_part_reads_each_half_under_each_change_and_scores_a_blind_reader_zero(recognizer, sample_digits,
+                                                                                      tmp_path):
+    """Two rendered sheets stand in for the labelled photos: one per half. Each change alters the
+    picture as it says, and a reader that finds nothing scores F1 0 under every change."""
+    import cv2
+
+    from live.synth import render_scene
+
+    rows = ["file\tsource\tlabels_in_reading_order\tconditions"]
+    for name, seed in (("sheet_a.png", 71), ("sheet_b.png", 72)):
+        frame, truth = render_scene(np.random.default_rng(seed), *sample_digits, 640, 480, n_digits=4,
+                                    digit_height=70)
+        cv2.imwrite(str(tmp_path / name), frame)
+        rows.append(f"{name}\trendered\t{' '.join(str(int(v)) for v in truth.labels)}\tclean")
+    (tmp_path / "labels.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+    image = cv2.imread(str(tmp_path / "sheet_a.png"))
+    changed = {name: change(image) for name, change in benchmark.CAMERA_CHANGES.items()}
+    assert changed["dark surround"].shape[0] > image.shape[0] and changed["0.6 size"].shape[1] < image.shape[1]
+    assert changed["corners darkened"][0, 0].mean() < 0.5 * image[0, 0].mean()
+    assert np.array_equal(changed["corners darkened"][240, 320], image[240, 320])
+
+    result = benchmark.bench_camera(recognizer, tmp_path)
+    assert set(result) == {"tuning", "reporting"}
+    for half in result.values():
+        assert set(half) == set(benchmark.CAMERA_CHANGES)
+        # Large clean digits on a rendered sheet: still read after a slight turn.
+        assert half["turned 6 degrees"]["f1"] >= 0.75, half
+
+    def reads_nothing(frame):
+        dets = recognizer(frame).detections
+        return SimpleNamespace(detections=dets.select(np.zeros(len(dets.labels), bool)))
+
+    blind = benchmark.bench_camera(reads_nothing, tmp_path)
+    assert {score["f1"] for half in blind.values() for score in half.values()} == {0.0}
+    assert "skipped" in benchmark.bench_camera(recognizer, tmp_path / "none")
