@@ -618,6 +618,14 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {rest} s" if minutes else f"{rest} s"
 
 
+def _per_half(result: dict, what: str, row) -> list[tuple[str, str]]:
+    """The table's rows of a part measured on each half of the labelled photos (`row(half,
+    figures)` gives one), or the one row that says why the part was skipped."""
+    if "skipped" in result:
+        return [(what, result["skipped"])]
+    return [row(half, figures) for half, figures in result.items()]
+
+
 def table(results: dict, seconds: float) -> str:
     """The figures as a Markdown table, as the README quotes them, and the time they took."""
     rows = []
@@ -631,22 +639,13 @@ def table(results: dict, seconds: float) -> str:
                 (f"calibration error of the confidence (ECE), {half} seeds", f"{r['calibration_error_ece']}"),
             ]
     if "photos" in results:
-        r = results["photos"]
-        if "skipped" in r:
-            rows.append(("real photos", r["skipped"]))
-        else:
-            for half, h in r.items():
-                rows.append((f"real photos, {half} half ({h['photos']} photos, {h['digits']} digits): "
-                             f"F1 / character error rate", f"{h['f1']} / {h['cer']} "
-                             f"(precision {h['precision']}, recall {h['recall']})"))
+        rows += _per_half(results["photos"], "real photos", lambda half, h: (
+            f"real photos, {half} half ({h['photos']} photos, {h['digits']} digits): F1 / character error rate",
+            f"{h['f1']} / {h['cer']} (precision {h['precision']}, recall {h['recall']})"))
     if "camera" in results:
-        r = results["camera"]
-        if "skipped" in r:
-            rows.append(("real photos under camera changes", r["skipped"]))
-        else:
-            for half, h in r.items():
-                rows.append((f"real photos, {half} half, under camera changes: F1 "
-                             f"({' / '.join(h)})", " / ".join(f"{v['f1']:.3f}" for v in h.values())))
+        rows += _per_half(results["camera"], "real photos under camera changes", lambda half, h: (
+            f"real photos, {half} half, under camera changes: F1 ({' / '.join(h)})",
+            " / ".join(f"{v['f1']:.3f}" for v in h.values())))
     if "real-free" in results:
         r = results["real-free"]
         rows.append(("real photographs without digits, never trained on: false digits per frame",
