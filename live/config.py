@@ -33,6 +33,9 @@ class SegmentConfig:
     # of a single digit that fills most of the picture. Small round digits stand shorter than
     # their neighbours: a row's 0s were 11-12 px in a 692 px photo whose 5s and 1s were 30.
     # Real photos: F1 0.919 -> 0.930 against 0.018 (13 px); scenes and digit-free frames the same.
+    # Never more than live.contract.MIN_READABLE_HEIGHT (10 px) of the working image: in a frame
+    # whose shorter side passes 667 px a share alone would drop small digits that can be read
+    # (the photos' tuning half, and their reporting half in front of a dark surround, lost 12-14 px 0s).
     min_height_frac: float = 0.015
     max_height_frac: float = 0.9
     # A component at least this many smallest-digit heights long is checked for a ruling; a

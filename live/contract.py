@@ -16,6 +16,10 @@ from live.boxes import ink_bounds
 IMAGE_SIZE = 28
 # MNIST fits each digit's longer side into 20 px and leaves a 4 px border for the centre shift.
 DIGIT_BOX = 20
+# A digit this tall (px of the image it is cut from) holds enough ink to read: its patch scales
+# it up by two at most. However large the frame, the segmenter never asks more of a digit's
+# height than this (see SegmentConfig.min_height_frac).
+MIN_READABLE_HEIGHT = DIGIT_BOX // 2
 NUM_DIGITS = 10
 # Class 10 is "not a digit": letters, shapes, specks, pairs of digits, paper edges.
 REJECT_LABEL = 10

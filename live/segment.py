@@ -17,7 +17,7 @@ import numpy as np
 
 from live.boxes import crop_to_ink, gaps
 from live.config import SegmentConfig
-from live.contract import CONTEXT_SCALE, CONTEXT_SIZE, STROKE_WORK_SIDE
+from live.contract import CONTEXT_SCALE, CONTEXT_SIZE, MIN_READABLE_HEIGHT, STROKE_WORK_SIDE
 from live.reading import line_angle
 
 # A candidate longer than this (working px) is cut out at this size: its 28x28 patch is made from
@@ -535,7 +535,9 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
                   block_side: int | None = None) -> Segmentation:
     """Proposals of a grey working image; sizes are relative to `short` px, boxes in frame pixels,
     the threshold's window to `block_side` (default: the image's shorter side)."""
-    min_h, max_h = cfg.min_height_frac * short, cfg.max_height_frac * short
+    # The smallest digit: a share of the frame, but never more than a readable digit's height,
+    # so a sheet held far off, or a dark surround that widens the frame, keeps its small digits.
+    min_h, max_h = min(cfg.min_height_frac * short, MIN_READABLE_HEIGHT), cfg.max_height_frac * short
     # Rulings are hairlines: erased where they join digits, trimmed where a stub clings to one.
     hairline = max(2, int(round(cfg.ruling_max_thickness_frac * short)))
     mean = local_mean(gray, cfg, block_side)

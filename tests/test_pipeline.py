@@ -855,3 +855,16 @@ def test_a_wide_blob_with_one_hairline_column_is_no_ruling_and_no_crash():
     _, labels, stats, _ = cv.connectedComponentsWithStats(mask, connectivity=8)
     assert not erase_rulings(mask, labels, stats, 2.0, 2, SegmentConfig())
     assert mask[5:9, 10:20].sum() == 255 * (40 - 2)
+
+
+def test_small_digits_on_a_sheet_held_far_off_in_a_large_dark_frame_are_read(recognizer, sample_digits):
+    """Digits 12 px tall on a small sheet in the middle of a 1280x960 frame: a share of the frame
+    alone (1.5 % of 960 px is 14 px) would drop them before the model reads them; a digit that
+    tall can be read, so the smallest height asked of a digit never passes that."""
+    wanted = [0, 3, 5, 8, 2, 6]
+    frame = np.full((960, 1280, 3), 35, np.uint8)
+    frame[380:580, 440:840] = 225
+    boxes = [_put(frame, _tight_digit(sample_digits, label, 12, k % 3, 0.08), 480 + 55 * k, 465, (40, 40, 40))
+             for k, label in enumerate(wanted)]
+    dets = recognizer(frame).detections
+    assert match(np.array(boxes), np.array(wanted), dets.select(dets.confidences >= 0.5)) == (6, 0), dets.labels
