@@ -242,10 +242,10 @@ def bench_photos(recognizer: Recognizer, folder: Path) -> dict:
 def _darker_corners(image: np.ndarray) -> np.ndarray:
     """A small webcam's fall-off of light: the gain falls from 1 at the centre to 0.6 at the
     middle of each side and 0.2 in the corners."""
-    height, width = image.shape[:2]
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    r2 = ((xx - width / 2) / (width / 2)) ** 2 + ((yy - height / 2) / (height / 2)) ** 2
-    return np.clip(image * (1 - 0.8 * np.clip(r2 / 2, 0, 1))[..., None], 0, 255).astype(np.uint8)
+    from live.backdrops import fall_off
+
+    gain = fall_off(image.shape[1], image.shape[0], 0.8)
+    return np.clip(image * gain[..., None], 0, 255).astype(np.uint8)
 
 
 def _dark_surround(image: np.ndarray) -> np.ndarray:
@@ -256,6 +256,7 @@ def _dark_surround(image: np.ndarray) -> np.ndarray:
 
 
 def _turned(image: np.ndarray, degrees: float = 6.0) -> np.ndarray:
+    """The picture turned about its centre, its edges repeated into the corners it uncovers."""
     height, width = image.shape[:2]
     turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
     return cv2.warpAffine(image, turn, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
