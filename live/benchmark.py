@@ -230,13 +230,21 @@ def score_photos(recognizer: Recognizer, photos: list[tuple[Path, str]], change=
             "per_photo": per_photo}
 
 
-def bench_photos(recognizer: Recognizer, folder: Path) -> dict:
+def photo_halves(folder: Path) -> dict[str, list[tuple[Path, str]]] | None:
+    """The labelled photos in `folder`, split into the tuning and the reporting half
+    (`photo_half`); None where the folder holds no labels.tsv."""
     if not (folder / "labels.tsv").is_file():
-        return {"skipped": f"no labelled photos at {folder}"}
+        return None
     photos = read_photo_labels(folder)
     names = [path.name for path, _ in photos]
-    return {half: score_photos(recognizer, [(p, t) for p, t in photos if photo_half(p.name, names) == half])
-            for half in ("tuning", "reporting")}
+    return {half: [(p, t) for p, t in photos if photo_half(p.name, names) == half] for half in ("tuning", "reporting")}
+
+
+def bench_photos(recognizer: Recognizer, folder: Path) -> dict:
+    halves = photo_halves(folder)
+    if halves is None:
+        return {"skipped": f"no labelled photos at {folder}"}
+    return {half: score_photos(recognizer, own) for half, own in halves.items()}
 
 
 def _darker_corners(image: np.ndarray) -> np.ndarray:
@@ -276,13 +284,11 @@ CAMERA_CHANGES = {
 
 def bench_camera(recognizer: Recognizer, folder: Path) -> dict:
     """F1 and CER of each half of the labelled photos under each of CAMERA_CHANGES."""
-    if not (folder / "labels.tsv").is_file():
+    halves = photo_halves(folder)
+    if halves is None:
         return {"skipped": f"no labelled photos at {folder}"}
-    photos = read_photo_labels(folder)
-    names = [path.name for path, _ in photos]
     results = {}
-    for half in ("tuning", "reporting"):
-        own = [(p, t) for p, t in photos if photo_half(p.name, names) == half]
+    for half, own in halves.items():
         results[half] = {}
         for name, change in CAMERA_CHANGES.items():
             score = score_photos(recognizer, own, change)
