@@ -124,6 +124,10 @@ def test_the_patch_stage_trains_the_patch_branch_and_keeps_the_context_branch(co
     for name in ("context_reject", "onto_reject_logit"):
         for old, new in zip(before.get_layer(name).get_weights(), after.get_layer(name).get_weights()):
             np.testing.assert_array_equal(old, new)
+    # Every layer of the patch branch learnt, not only its last.
+    for old, new in zip(before.get_layer("patch_body").get_weights(), after.get_layer("patch_body").get_weights()):
+        if old.ndim == 4:  # a convolution's kernel
+            assert np.abs(new - old).max() > 1e-4
     digits = np.random.default_rng(0).random((16, 28, 28, 1)).astype(np.float32)
     assert np.abs(np.asarray(patch_model_of(after)(digits)) - np.asarray(patch_model_of(before)(digits))).max() > 1e-3
 

@@ -79,8 +79,10 @@ class TrainConfig:
 
 
 DEFAULT_EPOCHS = {"cnn": 18, "mlp": 10}
-# --patch: a trained patch branch needs a few epochs to take in a change of the augmentation.
+# --patch: a trained patch branch needs a few epochs to take in a change of the augmentation,
+# from a third of the first stage's learning rate, so that it is moved, not retrained.
 PATCH_EPOCHS = 4
+PATCH_LEARNING_RATE = 3e-4
 # The baseline keeps Keras' default batch of 32, as it was first trained; the CNN trains
 # fastest per sample on two CPU cores at 128.
 DEFAULT_BATCH_SIZE = {"cnn": 128, "mlp": 32}
@@ -238,7 +240,8 @@ def run(config: TrainConfig) -> dict:
 
     if with_reject:
         # Cosine decay from Adam's default rate: fast early progress, a fine finish.
-        schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=epochs * len(train_data), alpha=0.02)
+        peak = PATCH_LEARNING_RATE if start is not None else 1e-3
+        schedule = keras.optimizers.schedules.CosineDecay(peak, decay_steps=epochs * len(train_data), alpha=0.02)
         model.optimizer.learning_rate = schedule
     history = model.fit(
         **fit_inputs,
@@ -283,11 +286,12 @@ def run(config: TrainConfig) -> dict:
 
 def _under_context_of(context_model, patch_model):
     """`context_model` with `patch_model` as its patch branch: its context branch kept as it is."""
-    keras = import_keras()
+    patch_weights = patch_model.get_weights()
     model = build_context_cnn(patch_model)
+    # The new model shares the patch model's layers: setting all its weights from the old model
+    # overwrites them, so the patch model's own are put back afterwards.
     model.set_weights(context_model.get_weights())
-    body = keras.Model(patch_model.inputs, patch_model.get_layer("probabilities").input)
-    model.get_layer("patch_body").set_weights(body.get_weights())
+    patch_model.set_weights(patch_weights)
     model.get_layer("digit_logits").set_weights(patch_model.get_layer("probabilities").get_weights())
     return model
 
