@@ -86,3 +86,30 @@ def test_live_path_varies_pen_and_resolution(digits):
     out = augment(digits[0][:128], 1.0, rng=9, config=live_only)
     ink = (out > 127).reshape(len(out), -1).mean(axis=1)
     assert ink.std() > 0.02 and ink.min() > 0.02 and ink.max() < 0.6
+
+
+def _width_over_height(patch: np.ndarray) -> float:
+    """The ink's bounding box, wide over tall."""
+    ys, xs = np.nonzero(patch > 60)
+    return (np.ptp(xs) + 1) / (np.ptp(ys) + 1)
+
+
+def test_digits_are_narrowed_as_people_write_them(digits):
+    # Everything else off: the digits come back as they were but narrower.
+    still = replace(DEFAULT_CONFIG, max_rotation_deg=0.0, max_scale_change=0.0, max_shear=0.0, max_shift_px=0.0,
+                    max_erode_px=0, max_dilate_px=0, live_prob=0.0, binarize_prob=0.0, max_blur_sigma=0.0,
+                    max_noise_std=0.0, min_peak=1.0, max_log_gamma=0.0)
+    images = digits[0][:128]
+    plain = augment(images, 1.0, rng=4, config=replace(still, min_width_factor=1.0))
+    narrowed = augment(images, 1.0, rng=4, config=still)
+    change = np.array([_width_over_height(a) / _width_over_height(b) for a, b in zip(narrowed, plain)])
+    assert np.all(change < 1.1)  # never widened
+    # Down to about the factor (a 1's few columns barely change), most digits a little.
+    assert np.quantile(change, 0.1) < 0.6 and np.median(change) > 0.5
+    # About half the digits keep their width.
+    assert 0.35 < np.mean(change > 0.97) < 0.75
+    # Their height stays: it is what the live side fits to the patch's 20 px.
+    def height(patch):
+        return np.ptp(np.nonzero(patch > 60)[0])
+
+    assert abs(np.mean([height(a) for a in narrowed]) - np.mean([height(b) for b in plain])) < 1.0

@@ -85,16 +85,21 @@ def test_evaluate_writes_small_pictures(trained, capsys):
         assert picture.is_file() and 0 < picture.stat().st_size < 300_000
 
 
-def test_the_context_stage_adds_a_second_input_and_keeps_the_patch_reading(trained, tmp_path):
+@pytest.fixture(scope="module")
+def context_trained(trained, tmp_path_factory) -> tuple[Path, dict]:
     if importlib.util.find_spec("skimage") is None:
         pytest.skip("the real photographs ship in scikit-image's wheel")
+    out = tmp_path_factory.mktemp("context") / "context.keras"
+    return out, run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=trained[0], scene_frames=40, verbose=0))
+
+
+def test_the_context_stage_adds_a_second_input_and_keeps_the_patch_reading(trained, context_trained):
     from live.classifier import Classifier
     from live.config import SegmentConfig
     from training.model import patch_model_of
 
     start, start_metadata = trained
-    out = tmp_path / "context.keras"
-    metadata = run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=start, scene_frames=40, verbose=0))
+    out, metadata = context_trained
     assert metadata["fine_tuned_from"]["test_accuracy"] == start_metadata["test_accuracy"]
     assert metadata["scene_samples"]["digits"] > 50 and metadata["scene_samples"]["not_digits"] > 50
     assert metadata["segment_config"] == dataclasses.asdict(SegmentConfig()) and metadata["commit"]
@@ -104,6 +109,27 @@ def test_the_context_stage_adds_a_second_input_and_keeps_the_patch_reading(train
     # The patch branch is the first stage's, untouched: it reads every patch as it did.
     digits = np.random.default_rng(0).random((16, 28, 28, 1)).astype(np.float32)
     np.testing.assert_allclose(patch_model_of(model)(digits), load_model(start)(digits), atol=1e-5)
+
+
+def test_the_patch_stage_trains_the_patch_branch_and_keeps_the_context_branch(context_trained, tmp_path):
+    from training.model import patch_model_of
+
+    start, start_metadata = context_trained
+    out = tmp_path / "patch.keras"
+    metadata = run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=start, patch=True, verbose=0))
+    assert metadata["patch_branch_trained_further_from"]["test_accuracy"] == start_metadata["test_accuracy"]
+    assert metadata["arch"] == "cnn+context" and metadata["test_accuracy"] > 0.8
+    before, after = load_model(start), load_model(out)
+    assert [tuple(i.shape) for i in after.inputs] == [(None, 28, 28, 1), (None, 32, 32, 1)]
+    for name in ("context_reject", "onto_reject_logit"):
+        for old, new in zip(before.get_layer(name).get_weights(), after.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(old, new)
+    # Every layer of the patch branch learnt, not only its last.
+    for old, new in zip(before.get_layer("patch_body").get_weights(), after.get_layer("patch_body").get_weights()):
+        if old.ndim == 4:  # a convolution's kernel
+            assert np.abs(new - old).max() > 1e-4
+    digits = np.random.default_rng(0).random((16, 28, 28, 1)).astype(np.float32)
+    assert np.abs(np.asarray(patch_model_of(after)(digits)) - np.asarray(patch_model_of(before)(digits))).max() > 1e-3
 
 
 def test_evaluate_missing_model(tmp_path, capsys):
@@ -131,6 +157,7 @@ def test_temperature_fit_recovers_a_known_temperature():
         (["--init", "{tmp}/absent.keras"], "does not exist"),
         (["--init", "{tmp}/folder.keras"], "does not exist"),
         (["--arch", "mlp", "--init", "{tmp}/absent.keras"], "fine-tunes the cnn"),
+        (["--patch"], "give that model with --init"),
     ],
 )
 def test_cli_errors_are_one_line(tmp_path, args, message):

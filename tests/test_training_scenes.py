@@ -9,7 +9,7 @@ import pytest
 
 from live.contract import CONTEXT_SIZE, IMAGE_SIZE, REJECT_LABEL
 from live.synth import load_sample_digits
-from training.scenes import label_candidates, paper_context, scene_samples
+from training.scenes import _narrowed, label_candidates, paper_context, scene_samples
 
 
 def test_scene_samples_are_labelled_patches_with_contexts_and_repeatable():
@@ -45,3 +45,16 @@ def test_a_patch_on_paper_is_dark_ink_in_the_middle_of_bright_paper():
     assert context.shape == (CONTEXT_SIZE, CONTEXT_SIZE)
     assert middle.min() < np.median(context) - 30, "the ink is darker than the paper"
     assert np.median(context[:8]) > middle.min(), "paper all round"
+
+
+def test_about_half_the_scene_digits_are_narrowed_and_keep_their_height():
+    digits, _ = load_sample_digits()
+    narrowed = _narrowed(digits, np.random.default_rng(0))
+
+    def extent(image: np.ndarray, axis: int) -> int:
+        return int(np.ptp(np.nonzero(image > 60)[axis])) + 1
+
+    widths = np.array([extent(b, 1) / extent(a, 1) for a, b in zip(digits, narrowed)])
+    heights = np.array([extent(b, 0) - extent(a, 0) for a, b in zip(digits, narrowed)])
+    assert 0.25 < np.mean(widths < 0.95) < 0.75 and widths.min() < 0.6 and widths.max() < 1.05
+    assert np.abs(heights).max() <= 1

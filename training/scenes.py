@@ -125,6 +125,24 @@ def _margin(rng: np.random.Generator) -> float | None:
     return rng.uniform(0.15, 0.8) if rng.random() < NEAR_EDGE_SHARE else None
 
 
+def _narrowed(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The digits, a share of them narrowed as the patch branch's augmentation narrows them
+    (`training.augment.AugmentConfig`), so that the context branch sees narrow writers' digits
+    beside the letters and strokes it must reject."""
+    import cv2
+
+    from training.augment import DEFAULT_CONFIG
+
+    out = digits.copy()
+    picked = np.flatnonzero(rng.random(len(digits)) < DEFAULT_CONFIG.narrow_share)
+    factors = DEFAULT_CONFIG.min_width_factor ** rng.uniform(0, 1, len(picked))
+    centre = IMAGE_SIZE / 2 - 0.5
+    for k, factor in zip(picked, factors):
+        squeeze = np.array([[factor, 0, centre * (1 - factor)], [0, 1, 0]], np.float64)
+        out[k] = cv2.warpAffine(digits[k], squeeze, (IMAGE_SIZE, IMAGE_SIZE), flags=cv2.INTER_LINEAR)
+    return out
+
+
 def _chunk(job: tuple[int, int]) -> Samples:
     frames, seed = job
     import cv2
@@ -135,6 +153,7 @@ def _chunk(job: tuple[int, int]) -> Samples:
     cv2.setNumThreads(1)
     digits, labels = _DIGITS
     rng = np.random.default_rng(seed)
+    digits = _narrowed(digits, rng)
     parts = []
     none = (np.zeros((0, 4), np.int64), np.zeros(0, np.int64))
     for _ in range(frames):

@@ -2,6 +2,7 @@
 
     python -m training.train                 # the CNN: 10 digits + "not a digit"
     python -m training.train --init models_saved/model.keras   # then add the context branch
+    python -m training.train --init models_saved/model.keras --patch   # train its patch branch further
     python -m training.train --arch mlp      # the original baseline on plain MNIST
 
 The CNN sees camera-augmented MNIST plus generated non-digits, freshly augmented every epoch;
@@ -9,7 +10,9 @@ the softmax temperature that the live side uses for calibrated confidence is fit
 held-out validation split with the same augmentation and negatives. `--init` gives a trained
 CNN a second input, the frame around each patch, and trains that branch on what the live
 segmenter proposes in rendered camera scenes and in real photographs without digits
-(`training.scenes`): the shipped model is the first command followed by the second.
+(`training.scenes`): the shipped model is the first command followed by the second. `--patch`
+trains a trained model's patch branch further with the current augmentation, its context branch
+kept as it is; the second command then fits the context branch to the changed patch branch.
 """
 from __future__ import annotations
 
@@ -72,9 +75,14 @@ class TrainConfig:
     verbose: int = 1
     init: Path | None = None  # fine-tune this trained model instead of starting afresh
     scene_frames: int | None = None  # None: CONTEXT_SCENE_FRAMES (with init only)
+    patch: bool = False  # with init: train its patch branch further instead of its context branch
 
 
 DEFAULT_EPOCHS = {"cnn": 18, "mlp": 10}
+# --patch: a trained patch branch needs a few epochs to take in a change of the augmentation,
+# from a third of the first stage's learning rate, so that it is moved, not retrained.
+PATCH_EPOCHS = 4
+PATCH_LEARNING_RATE = 3e-4
 # The baseline keeps Keras' default batch of 32, as it was first trained; the CNN trains
 # fastest per sample on two CPU cores at 128.
 DEFAULT_BATCH_SIZE = {"cnn": 128, "mlp": 32}
@@ -181,9 +189,12 @@ def run(config: TrainConfig) -> dict:
         raise ValueError("--init fine-tunes the cnn; the mlp baseline is always trained afresh")
     if config.init is not None and not config.init.is_file():
         raise ValueError(f"--init {config.init} does not exist; give a model trained by python -m training.train")
-    if config.init is not None:
+    if config.patch and config.init is None:
+        raise ValueError("--patch trains a trained model's patch branch further; give that model with --init")
+    if config.init is not None and not config.patch:
         return run_context(config)
-    epochs = config.epochs or DEFAULT_EPOCHS[config.arch]
+    start = load_model(config.init) if config.init is not None else None
+    epochs = config.epochs or (PATCH_EPOCHS if start is not None else DEFAULT_EPOCHS[config.arch])
     batch_size = config.batch_size or DEFAULT_BATCH_SIZE[config.arch]
     started = time.perf_counter()
 
@@ -222,12 +233,15 @@ def run(config: TrainConfig) -> dict:
         raise ValueError(f"unknown --distribute {config.distribute!r}; the only choice is 'mirrored'")
     with strategy.scope():
         model = build_model(config.arch)
+    if start is not None:
+        model.set_weights(patch_model_of(start).get_weights())
     if config.verbose:
         model.summary()
 
     if with_reject:
         # Cosine decay from Adam's default rate: fast early progress, a fine finish.
-        schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=epochs * len(train_data), alpha=0.02)
+        peak = PATCH_LEARNING_RATE if start is not None else 1e-3
+        schedule = keras.optimizers.schedules.CosineDecay(peak, decay_steps=epochs * len(train_data), alpha=0.02)
         model.optimizer.learning_rate = schedule
     history = model.fit(
         **fit_inputs,
@@ -236,13 +250,15 @@ def run(config: TrainConfig) -> dict:
         verbose=config.verbose,
     )
     training_seconds = time.perf_counter() - started
+    if start is not None and len(start.inputs) > 1:
+        model = _under_context_of(start, model)
 
     # Evaluate on the held-out test set: argmax over every class, so a reject on a digit is wrong.
     test_predicted = predict_probabilities(model, x_test).argmax(axis=1)
     test_accuracy = float(np.mean(test_predicted == y_test))
     temperature = fit_temperature(predict_probabilities(model, x_val_seen), y_val_seen)
     metadata = {
-        "arch": config.arch,
+        "arch": "cnn+context" if len(model.inputs) > 1 else config.arch,
         "parameters": int(model.count_params()),
         "epochs": epochs,
         "batch_size": batch_size,
@@ -262,8 +278,27 @@ def run(config: TrainConfig) -> dict:
     if with_reject:
         rejected = predict_probabilities(model, test_negatives).argmax(axis=1) == REJECT_LABEL
         metadata["reject_accuracy_on_test_negatives"] = float(np.mean(rejected))
+    if start is not None:
+        metadata["patch_branch_trained_further_from"] = _origin(config.init)
     _save(model, metadata, history, config.out, x_test, y_test)
     return metadata
+
+
+def _under_context_of(context_model, patch_model):
+    """`context_model` with `patch_model` as its patch branch: its context branch kept as it is."""
+    patch_weights = patch_model.get_weights()
+    model = build_context_cnn(patch_model)
+    # The new model shares the patch model's layers: setting all its weights from the old model
+    # overwrites them, so the patch model's own are put back afterwards.
+    model.set_weights(context_model.get_weights())
+    patch_model.set_weights(patch_weights)
+    model.get_layer("digit_logits").set_weights(patch_model.get_layer("probabilities").get_weights())
+    return model
+
+
+def _origin(model_path: Path) -> dict:
+    """What model.json says of a model another was trained from."""
+    return {key: read_metadata(model_path).get(key) for key in ("arch", "epochs", "test_accuracy", "training_seconds", "date")}
 
 
 def _save(model, metadata: dict, history, out: Path, x_test: np.ndarray, y_test: np.ndarray) -> None:
@@ -357,8 +392,7 @@ def run_context(config: TrainConfig) -> dict:
         # code it ran.
         "segment_config": dataclasses.asdict(SegmentConfig()),
         "commit": commit,
-        "fine_tuned_from": {key: read_metadata(config.init).get(key)
-                            for key in ("arch", "epochs", "test_accuracy", "training_seconds", "date")},
+        "fine_tuned_from": _origin(config.init),
     }
     _save(model, metadata, history, config.out, x_test, y_test)
     return metadata
@@ -394,6 +428,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--init", type=Path,
                         help=f"give this trained cnn the frame around each patch as a second input and train it "
                              f"(default {CONTEXT_EPOCHS} epochs)")
+    parser.add_argument("--patch", action="store_true",
+                        help=f"with --init: train its patch branch further with the current augmentation "
+                             f"(default {PATCH_EPOCHS} epochs), keeping its context branch")
     parser.add_argument("--scene-frames", type=int,
                         help=f"with --init: camera frames to cut training samples from (default {CONTEXT_SCENE_FRAMES})")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -406,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     config = TrainConfig(
         arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
         data=args.data, distribute=args.distribute, limit=args.limit, strength=args.strength,
-        verbose=0 if args.quiet else 1, init=args.init, scene_frames=args.scene_frames,
+        verbose=0 if args.quiet else 1, init=args.init, scene_frames=args.scene_frames, patch=args.patch,
     )
     try:
         check_data_path(args.data)
