@@ -116,7 +116,9 @@ def test_the_patch_stage_trains_the_patch_branch_and_keeps_the_context_branch(co
 
     start, start_metadata = context_trained
     out = tmp_path / "patch.keras"
-    metadata = run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=start, patch=True, verbose=0))
+    metadata = run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=start, patch=True, narrow=0.5,
+                               verbose=0))
+    assert metadata["narrowed_share"] == 0.5
     assert metadata["patch_branch_trained_further_from"]["test_accuracy"] == start_metadata["test_accuracy"]
     assert metadata["arch"] == "cnn+context" and metadata["test_accuracy"] > 0.8
     before, after = load_model(start), load_model(out)
@@ -158,6 +160,7 @@ def test_temperature_fit_recovers_a_known_temperature():
         (["--init", "{tmp}/folder.keras"], "does not exist"),
         (["--arch", "mlp", "--init", "{tmp}/absent.keras"], "fine-tunes the cnn"),
         (["--patch"], "give that model with --init"),
+        (["--narrow", "2"], "between 0 and 1"),
     ],
 )
 def test_cli_errors_are_one_line(tmp_path, args, message):

@@ -49,7 +49,7 @@ def test_a_patch_on_paper_is_dark_ink_in_the_middle_of_bright_paper():
 
 def test_about_half_the_scene_digits_are_narrowed_and_keep_their_height():
     digits, _ = load_sample_digits()
-    narrowed = _narrowed(digits, np.random.default_rng(0))
+    narrowed = _narrowed(digits, 0.5, np.random.default_rng(0))
 
     def extent(image: np.ndarray, axis: int) -> int:
         return int(np.ptp(np.nonzero(image > 60)[axis])) + 1

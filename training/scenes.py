@@ -125,8 +125,8 @@ def _margin(rng: np.random.Generator) -> float | None:
     return rng.uniform(0.15, 0.8) if rng.random() < NEAR_EDGE_SHARE else None
 
 
-def _narrowed(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The digits, a share of them narrowed as the patch branch's augmentation narrows them
+def _narrowed(digits: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
+    """The digits, `share` of them narrowed as the patch branch's augmentation narrows them
     (`training.augment.AugmentConfig`), so that the context branch sees narrow writers' digits
     beside the letters and strokes it must reject."""
     import cv2
@@ -134,7 +134,7 @@ def _narrowed(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     from training.augment import DEFAULT_CONFIG
 
     out = digits.copy()
-    picked = np.flatnonzero(rng.random(len(digits)) < DEFAULT_CONFIG.narrow_share)
+    picked = np.flatnonzero(rng.random(len(digits)) < share)
     factors = DEFAULT_CONFIG.min_width_factor ** rng.uniform(0, 1, len(picked))
     centre = IMAGE_SIZE / 2 - 0.5
     for k, factor in zip(picked, factors):
@@ -143,8 +143,8 @@ def _narrowed(digits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def _chunk(job: tuple[int, int]) -> Samples:
-    frames, seed = job
+def _chunk(job: tuple[int, int, float]) -> Samples:
+    frames, seed, narrow = job
     import cv2
 
     from live.backdrops import camera_frame, vignette
@@ -153,7 +153,8 @@ def _chunk(job: tuple[int, int]) -> Samples:
     cv2.setNumThreads(1)
     digits, labels = _DIGITS
     rng = np.random.default_rng(seed)
-    digits = _narrowed(digits, rng)
+    if narrow > 0:
+        digits = _narrowed(digits, narrow, rng)
     parts = []
     none = (np.zeros((0, 4), np.int64), np.zeros(0, np.int64))
     for _ in range(frames):
@@ -183,16 +184,17 @@ def _chunk(job: tuple[int, int]) -> Samples:
 
 
 def scene_samples(digits_u8: np.ndarray, labels: np.ndarray, frames: int, seed: int = 0,
-                  workers: int = 2) -> Samples:
+                  workers: int = 2, narrow: float = 0.0) -> Samples:
     """Patches (uint8 (N, 28, 28)), contexts (uint8 (N, 32, 32)) and labels (0-9, or REJECT_LABEL)
     from `frames` rendered scenes and photograph frames.
 
-    Repeatable for a given seed and frame count, whatever the number of workers.
+    `narrow` is the share of the digits narrowed as `python -m training.train --narrow` narrows
+    them. Repeatable for a given seed and frame count, whatever the number of workers.
     """
     if frames <= 0:
         return _empty()
     sizes = [CHUNK_FRAMES] * (frames // CHUNK_FRAMES) + ([frames % CHUNK_FRAMES] if frames % CHUNK_FRAMES else [])
-    jobs = [(n, seed * 100_003 + k) for k, n in enumerate(sizes)]
+    jobs = [(n, seed * 100_003 + k, narrow) for k, n in enumerate(sizes)]
     if workers > 1 and len(jobs) > 1:
         # Spawned, not forked: the parent may already run TensorFlow's threads.
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),

@@ -35,7 +35,7 @@ from live.contract import CONTRACT, NUM_DIGITS, REJECT_LABEL, contexts_to_input,
 from live.mnist import DataError, load_mnist
 from live.model_file import ModelError, calibrate, load_model, metadata_path, read_metadata
 from live.runtime import import_keras
-from training.augment import augment
+from training.augment import DEFAULT_CONFIG as AUGMENT, augment
 from training.export import export_litert
 from training.model import ARCHS, build_context_cnn, build_model, history_path, patch_model_of, predict_probabilities
 from training.negatives import make_negatives
@@ -76,6 +76,7 @@ class TrainConfig:
     init: Path | None = None  # fine-tune this trained model instead of starting afresh
     scene_frames: int | None = None  # None: CONTEXT_SCENE_FRAMES (with init only)
     patch: bool = False  # with init: train its patch branch further instead of its context branch
+    narrow: float = 0.0  # share of the digits narrowed (training.augment.AugmentConfig.narrow_share)
 
 
 DEFAULT_EPOCHS = {"cnn": 18, "mlp": 10}
@@ -94,9 +95,9 @@ def _make_sequence_class():
     class AugmentedMnist(keras.utils.PyDataset):
         """One epoch = every training digit once plus fresh negatives, re-augmented per epoch."""
 
-        def __init__(self, x, y, negatives, epochs, batch_size, strength, seed, **kwargs):
+        def __init__(self, x, y, negatives, epochs, batch_size, strength, seed, augment_config, **kwargs):
             super().__init__(**kwargs)
-            self.x, self.y, self.negatives = x, y, negatives
+            self.x, self.y, self.negatives, self.augment_config = x, y, negatives, augment_config
             self.epochs, self.batch_size, self.strength, self.seed = epochs, batch_size, strength, seed
             self.negatives_per_epoch = int(round(len(x) * NEGATIVE_SHARE / (1 - NEGATIVE_SHARE)))
             self.epoch = 0
@@ -122,7 +123,7 @@ def _make_sequence_class():
             rng = np.random.default_rng([self.seed, self.epoch, index])
             light = self.epoch >= self.epochs - FINAL_EPOCHS_LIGHT
             strength = self.strength * (LIGHT_STRENGTH if light else 1.0)
-            augmented = augment(images, strength, rng)
+            augmented = augment(images, strength, rng, self.augment_config)
             keep_clean = (rng.random(len(ids)) < CLEAN_SHARE) & ~is_negative
             images = np.where(keep_clean[:, None, None], images, augmented)
             return normalize(images), labels.astype(np.int64)
@@ -189,6 +190,8 @@ def run(config: TrainConfig) -> dict:
         raise ValueError("--init fine-tunes the cnn; the mlp baseline is always trained afresh")
     if config.init is not None and not config.init.is_file():
         raise ValueError(f"--init {config.init} does not exist; give a model trained by python -m training.train")
+    if not 0.0 <= config.narrow <= 1.0:
+        raise ValueError(f"--narrow {config.narrow} is a share of the digits: give one between 0 and 1")
     if config.patch and config.init is None:
         raise ValueError("--patch trains a trained model's patch branch further; give that model with --init")
     if config.init is not None and not config.patch:
@@ -211,12 +214,12 @@ def run(config: TrainConfig) -> dict:
         # Twice an epoch's need, so each epoch draws a different subset (then augments it).
         negatives_fit = make_negatives(2 * per_epoch, x_fit, rng)
         val_negatives = make_negatives(int(validation_size * NEGATIVE_SHARE), x_val, rng)
-        x_val_seen = np.concatenate([augment(x_val, config.strength, rng), val_negatives])
+        x_val_seen = np.concatenate([augment(x_val, config.strength, rng, _augment_config(config)), val_negatives])
         y_val_seen = np.concatenate([y_val, np.full(len(val_negatives), REJECT_LABEL)])
         # Groups of test digits: a reject check that shares no digit with training.
         test_negatives = make_negatives(2000, x_test, rng)
         train_data = _make_sequence_class()(
-            x_fit, y_fit, negatives_fit, epochs, batch_size, config.strength, config.seed,
+            x_fit, y_fit, negatives_fit, epochs, batch_size, config.strength, config.seed, _augment_config(config),
             workers=1, use_multiprocessing=False, max_queue_size=16,
         )
         fit_inputs = {"x": train_data}
@@ -280,8 +283,14 @@ def run(config: TrainConfig) -> dict:
         metadata["reject_accuracy_on_test_negatives"] = float(np.mean(rejected))
     if start is not None:
         metadata["patch_branch_trained_further_from"] = _origin(config.init)
+        metadata["narrowed_share"] = config.narrow
     _save(model, metadata, history, config.out, x_test, y_test)
     return metadata
+
+
+def _augment_config(config: TrainConfig):
+    """The augmentation, with `config.narrow` of the digits narrowed."""
+    return dataclasses.replace(AUGMENT, narrow_share=config.narrow)
 
 
 def _under_context_of(context_model, patch_model):
@@ -328,14 +337,14 @@ def run_context(config: TrainConfig) -> dict:
     x_fit, y_fit, x_val, y_val, x_test, y_test = _mnist_splits(config)
     keras = import_keras()
     rng = np.random.default_rng(config.seed)
-    fit_scenes = scene_samples(x_fit, y_fit, scene_frames, seed=config.seed)
-    val_scenes = scene_samples(x_val, y_val, max(20, scene_frames // 10), seed=config.seed + 1)
+    fit_scenes = scene_samples(x_fit, y_fit, scene_frames, seed=config.seed, narrow=config.narrow)
+    val_scenes = scene_samples(x_val, y_val, max(20, scene_frames // 10), seed=config.seed + 1, narrow=config.narrow)
 
     def on_paper(digits: np.ndarray, labels: np.ndarray, count: int) -> tuple[np.ndarray, ...]:
         """`count` camera-augmented digits and generated non-digits, each on plain paper."""
         picked = rng.choice(len(digits), size=min(count, len(digits)), replace=False)
         negatives = make_negatives(int(count * NEGATIVE_SHARE), digits, rng)
-        patches = np.concatenate([augment(digits[picked], config.strength, rng), negatives])
+        patches = np.concatenate([augment(digits[picked], config.strength, rng, _augment_config(config)), negatives])
         classes = np.concatenate([labels[picked], np.full(len(negatives), REJECT_LABEL)])
         return patches, paper_context(patches, rng), classes
 
@@ -385,6 +394,7 @@ def run_context(config: TrainConfig) -> dict:
         "temperature_fitted_on": "validation scenes and digits on paper (last 5000 training digits)",
         "validation_accuracy": float(np.mean(val_probabilities.argmax(axis=1) == v_y)),
         "scene_frames": scene_frames,
+        "narrowed_share": config.narrow,
         "scene_samples": {"digits": int(np.sum(fit_scenes[2] != REJECT_LABEL)),
                           "not_digits": int(np.sum(fit_scenes[2] == REJECT_LABEL))},
         "photographs": list(TRAINING_PHOTOS),
@@ -433,6 +443,9 @@ def main(argv: list[str] | None = None) -> int:
                              f"(default {PATCH_EPOCHS} epochs), keeping its context branch")
     parser.add_argument("--scene-frames", type=int,
                         help=f"with --init: camera frames to cut training samples from (default {CONTEXT_SCENE_FRAMES})")
+    parser.add_argument("--narrow", type=float, default=0.0, metavar="SHARE",
+                        help="narrow this share of the training digits (and of the scenes' digits), as people "
+                             "write narrower than MNIST's writers: 0 (default) to 1")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if any(value is not None and value < 1 for value in (args.epochs, args.batch_size)) or (
@@ -444,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
         data=args.data, distribute=args.distribute, limit=args.limit, strength=args.strength,
         verbose=0 if args.quiet else 1, init=args.init, scene_frames=args.scene_frames, patch=args.patch,
+        narrow=args.narrow,
     )
     try:
         check_data_path(args.data)
