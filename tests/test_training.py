@@ -111,13 +111,18 @@ def test_the_context_stage_adds_a_second_input_and_keeps_the_patch_reading(train
     np.testing.assert_allclose(patch_model_of(model)(digits), load_model(start)(digits), atol=1e-5)
 
 
-def test_the_patch_stage_trains_the_patch_branch_and_keeps_the_context_branch(context_trained, tmp_path):
+@pytest.fixture(scope="module")
+def narrow_trained(context_trained, tmp_path_factory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("narrow") / "narrow.keras"
+    return out, run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=context_trained[0], patch=True,
+                                narrow=0.5, verbose=0))
+
+
+def test_the_patch_stage_trains_the_patch_branch_and_keeps_the_context_branch(context_trained, narrow_trained):
     from training.model import patch_model_of
 
     start, start_metadata = context_trained
-    out = tmp_path / "patch.keras"
-    metadata = run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=start, patch=True, narrow=0.5,
-                               verbose=0))
+    out, metadata = narrow_trained
     assert metadata["narrowed_share"] == 0.5
     assert metadata["patch_branch_trained_further_from"]["test_accuracy"] == start_metadata["test_accuracy"]
     assert metadata["arch"] == "cnn+context" and metadata["test_accuracy"] > 0.8
@@ -132,6 +137,48 @@ def test_the_patch_stage_trains_the_patch_branch_and_keeps_the_context_branch(co
             assert np.abs(new - old).max() > 1e-4
     digits = np.random.default_rng(0).random((16, 28, 28, 1)).astype(np.float32)
     assert np.abs(np.asarray(patch_model_of(after)(digits)) - np.asarray(patch_model_of(before)(digits))).max() > 1e-3
+
+
+def test_two_readers_make_one_model_that_reads_as_both_agree(context_trained, narrow_trained, tmp_path):
+    from live.classifier import Classifier
+    from live.model_file import calibrate
+    from training.readers import main, product_of
+
+    paths = [context_trained[0], narrow_trained[0]]
+    models = [load_model(path) for path in paths]
+    temperatures = [read_metadata(path)["temperature"] for path in paths]
+    rng = np.random.default_rng(1)
+    patches = rng.random((32, 28, 28, 1)).astype(np.float32)
+    contexts = rng.random((32, 32, 32, 1)).astype(np.float32)
+    # The normalised geometric mean of the two readers' calibrated probabilities.
+    each = [calibrate(np.asarray(m([patches, contexts])), t) for m, t in zip(models, temperatures)]
+    both = np.sqrt(each[0] * each[1])
+    both /= both.sum(axis=1, keepdims=True)
+    product = np.asarray(product_of(models, temperatures)([patches, contexts]))
+    np.testing.assert_allclose(product, both, atol=1e-4)
+    assert np.abs(each[0] - each[1]).max() > 1e-3, "two different readers"
+
+    out = tmp_path / "readers.keras"
+    assert main([*map(str, paths), "--out", str(out), "--frames", "20"]) == 0
+    metadata = read_metadata(out)
+    assert metadata["arch"] == "readers" and metadata["test_accuracy"] > 0.8 and metadata["temperature"] > 0
+    assert [reader["file"] for reader in metadata["readers"]] == [path.name for path in paths]
+    assert metadata["readers"][1]["narrowed_share"] == 0.5 and metadata["contract"] == CONTRACT
+    # Saved and loaded in safe mode, read in one call, by Keras and by LiteRT alike.
+    saved = calibrate(np.asarray(load_model(out)([patches, contexts])), metadata["temperature"])
+    np.testing.assert_allclose(saved, calibrate(product, metadata["temperature"]), atol=1e-5)
+    lite = Classifier(out)
+    assert lite.runtime == "litert" and lite.uses_context and lite.has_reject
+    assert np.abs(lite.probabilities(patches, contexts) - saved).max() < 0.05
+
+
+def test_readers_cli_names_a_missing_model_in_one_line(context_trained, tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "training.readers", str(context_trained[0]), str(tmp_path / "absent.keras"),
+         "--out", str(tmp_path / "out.keras")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and not (tmp_path / "out.keras").exists()
+    assert done.stderr.startswith("error:") and "absent.keras" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
 
 
 def test_evaluate_missing_model(tmp_path, capsys):
