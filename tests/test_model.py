@@ -31,11 +31,19 @@ def test_shipped_model_matches_its_metadata(shipped):
     assert metadata["num_classes"] == NUM_CLASSES == shipped.output_shape[-1]
     patch, context = (list(i.shape[1:]) for i in shipped.inputs)
     assert patch == CONTRACT["input_shape"] and context == [CONTEXT_SIZE, CONTEXT_SIZE, 1]
-    assert metadata["arch"] == "cnn+context" and metadata["parameters"] == shipped.count_params() < 500_000
+    assert metadata["arch"] == "readers" and metadata["parameters"] == shipped.count_params() < 1_000_000
     assert 0.2 < metadata["temperature"] < 5
-    # What the context branch learnt from: the segmenter's settings, which are today's (a change
-    # of them is a reason to train the branch again), and the code that ran them.
+    # What the context branches learnt from: the segmenter's settings, which are today's (a change
+    # of them is a reason to train the branches again), and the code that ran them.
     assert metadata["segment_config"] == dataclasses.asdict(SegmentConfig()) and metadata["commit"]
+    # Its two readers ship beside it, and are what it was made of.
+    readers = [SHIPPED.parent / "readers" / reader["file"] for reader in metadata["readers"]]
+    assert [path.name for path in readers] == ["mnist.keras", "narrow.keras"]
+    for path, reader in zip(readers, metadata["readers"]):
+        own = read_metadata(path)
+        assert own["arch"] == reader["arch"] == "cnn+context" and own["test_accuracy"] == reader["test_accuracy"]
+        assert own["segment_config"] == metadata["segment_config"] and own["commit"]
+    assert [reader["narrowed_share"] for reader in metadata["readers"]] == [0.0, 0.5]
 
 
 def test_shipped_model_accuracy(shipped):
