@@ -208,6 +208,7 @@ def test_temperature_fit_recovers_a_known_temperature():
         (["--arch", "mlp", "--init", "{tmp}/absent.keras"], "fine-tunes the cnn"),
         (["--patch"], "give that model with --init"),
         (["--narrow", "2"], "between 0 and 1"),
+        (["--init", "models_saved/model.keras"], "models_saved/readers/mnist.keras"),
     ],
 )
 def test_cli_errors_are_one_line(tmp_path, args, message):

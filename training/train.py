@@ -1,8 +1,8 @@
 """Train the digit model and write it, with its model.json, where the live side will load it.
 
     python -m training.train                 # the CNN: 10 digits + "not a digit"
-    python -m training.train --init models_saved/model.keras   # then add the context branch
-    python -m training.train --init models_saved/model.keras --patch   # train its patch branch further
+    python -m training.train --init MODEL    # then add the context branch to that CNN
+    python -m training.train --init MODEL --patch --narrow 0.5  # train its patch branch further
     python -m training.train --arch mlp      # the original baseline on plain MNIST
 
 The CNN sees camera-augmented MNIST plus generated non-digits, freshly augmented every epoch;
@@ -10,9 +10,10 @@ the softmax temperature that the live side uses for calibrated confidence is fit
 held-out validation split with the same augmentation and negatives. `--init` gives a trained
 CNN a second input, the frame around each patch, and trains that branch on what the live
 segmenter proposes in rendered camera scenes and in real photographs without digits
-(`training.scenes`): the shipped model is the first command followed by the second. `--patch`
-trains a trained model's patch branch further with the current augmentation, its context branch
-kept as it is; the second command then fits the context branch to the changed patch branch.
+(`training.scenes`). `--patch` trains a trained model's patch branch further, its context branch
+kept as it is; `--init` then fits the context branch to the changed patch branch. `--narrow`
+narrows a share of the digits, as people write narrower than MNIST's writers. The shipped model
+joins two models trained this way (`training.readers`; the README lists the commands).
 """
 from __future__ import annotations
 
@@ -190,6 +191,9 @@ def run(config: TrainConfig) -> dict:
         raise ValueError("--init fine-tunes the cnn; the mlp baseline is always trained afresh")
     if config.init is not None and not config.init.is_file():
         raise ValueError(f"--init {config.init} does not exist; give a model trained by python -m training.train")
+    if config.init is not None and read_metadata(config.init).get("arch") == "readers":
+        raise ValueError(f"--init {config.init} joins several trained models (training.readers); give one of "
+                         f"them, such as models_saved/readers/mnist.keras")
     if not 0.0 <= config.narrow <= 1.0:
         raise ValueError(f"--narrow {config.narrow} is a share of the digits: give one between 0 and 1")
     if config.patch and config.init is None:
