@@ -66,7 +66,7 @@ def product_of(models: list, temperatures: list[float]):
 
 def _validation(seed: int, frames: int):
     """Validation scenes and digits on paper (the held-out last 5000 training digits), as the
-    context stage fits its temperature on."""
+    context stage checks its model on."""
     from training.scenes import paper_context, scene_samples
     from training.train import CONTEXT_PAPER_DIGITS, NEGATIVE_SHARE, TrainConfig, _mnist_splits
 
@@ -116,14 +116,14 @@ def combine(paths: list[Path], out: Path, frames: int = VALIDATION_FRAMES) -> di
         "validated_on": f"validation scenes ({frames} frames) and digits on paper (last 5000 training digits)",
         "combined": "normalised geometric mean of the readers' calibrated probabilities",
         "commit": _commit(),
-        # The proposals the readers' context branches learnt from, where they agree.
-        **({"segment_config": metadata_in[0]["segment_config"]}
-           if all(meta.get("segment_config") == metadata_in[0].get("segment_config") for meta in metadata_in)
-           and metadata_in[0].get("segment_config") is not None else {}),
         "readers": [{"file": path.name, **{key: meta.get(key) for key in (
             "arch", "test_accuracy", "temperature", "training_seconds", "date", "seed", "scene_frames",
             "narrowed_share", "segment_config", "commit", "fine_tuned_from")}} for path, meta in zip(paths, metadata_in)],
     }
+    # The proposals the readers' context branches learnt from, where they all agree.
+    configs = [meta.get("segment_config") for meta in metadata_in]
+    if configs[0] is not None and all(config == configs[0] for config in configs):
+        metadata["segment_config"] = configs[0]
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
     metadata["litert"] = export_litert(model, out, x_test, y_test)
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("models", nargs="+", type=Path, help="two or more trained .keras models with the same inputs")
     parser.add_argument("--out", type=Path, required=True, help="the combined model (.keras); NAME.json beside it")
     parser.add_argument("--frames", type=int, default=VALIDATION_FRAMES,
-                        help=f"validation scenes to fit the temperature on (default {VALIDATION_FRAMES})")
+                        help=f"validation scenes to check it on (default {VALIDATION_FRAMES})")
     args = parser.parse_args(argv)
     from live.checks import check_model_path
 
