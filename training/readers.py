@@ -27,13 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from live.contract import CONTRACT, NUM_CLASSES, NUM_DIGITS, REJECT_LABEL
+from live.contract import CONTRACT, NUM_CLASSES, NUM_DIGITS
 from live.model_file import ModelError, load_model, metadata_path, read_metadata
 from live.runtime import import_keras
-from training.augment import augment
 from training.export import export_litert
 from training.model import predict_probabilities
-from training.negatives import make_negatives
 
 # Validation scenes the product is checked on: as many, and from the same seed, as the context
 # stage's with --scene-frames 3000.
@@ -67,18 +65,13 @@ def product_of(models: list, temperatures: list[float]):
 def _validation(seed: int, frames: int):
     """Validation scenes and digits on paper (the held-out last 5000 training digits), as the
     context stage checks its model on."""
-    from training.scenes import paper_context, scene_samples
-    from training.train import CONTEXT_PAPER_DIGITS, NEGATIVE_SHARE, TrainConfig, _mnist_splits
+    from training.scenes import scene_samples
+    from training.train import CONTEXT_PAPER_DIGITS, TrainConfig, _mnist_splits, on_paper
 
     _, _, x_val, y_val, x_test, y_test = _mnist_splits(TrainConfig(seed=0))
     rng = np.random.default_rng(seed)
-    scenes = scene_samples(x_val, y_val, frames, seed=seed)
-    picked = rng.choice(len(x_val), size=min(CONTEXT_PAPER_DIGITS // 10, len(x_val)), replace=False)
-    negatives = make_negatives(int(len(picked) * NEGATIVE_SHARE), x_val, rng)
-    patches = np.concatenate([augment(x_val[picked], 1.0, rng), negatives])
-    labels = np.concatenate([y_val[picked], np.full(len(negatives), REJECT_LABEL)])
-    return (np.concatenate([scenes[0], patches]), np.concatenate([scenes[1], paper_context(patches, rng)]),
-            np.concatenate([scenes[2], labels]), x_test, y_test)
+    parts = [scene_samples(x_val, y_val, frames, seed=seed), on_paper(x_val, y_val, CONTEXT_PAPER_DIGITS // 10, rng)]
+    return (*(np.concatenate([p[k] for p in parts]) for k in range(3)), x_test, y_test)
 
 
 def combine(paths: list[Path], out: Path, frames: int = VALIDATION_FRAMES) -> dict:

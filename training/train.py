@@ -326,6 +326,17 @@ def _save(model, metadata: dict, history, out: Path, x_test: np.ndarray, y_test:
     history_path(out).write_text(json.dumps(history_values, indent=2) + "\n", encoding="utf-8")
 
 
+def on_paper(digits: np.ndarray, labels: np.ndarray, count: int, rng: np.random.Generator, strength: float = 1.0,
+             augment_config=AUGMENT) -> tuple[np.ndarray, ...]:
+    """`count` camera-augmented digits and generated non-digits, each on plain paper: patches,
+    contexts and labels, as the context stage trains and checks its model on beside the scenes."""
+    picked = rng.choice(len(digits), size=min(count, len(digits)), replace=False)
+    negatives = make_negatives(int(count * NEGATIVE_SHARE), digits, rng)
+    patches = np.concatenate([augment(digits[picked], strength, rng, augment_config), negatives])
+    classes = np.concatenate([labels[picked], np.full(len(negatives), REJECT_LABEL)])
+    return patches, paper_context(patches, rng), classes
+
+
 def run_context(config: TrainConfig) -> dict:
     """The second stage: give a trained CNN the frame around each patch as a second input and
     train that context branch (the patch branch stays as it is) on what the live segmenter
@@ -344,17 +355,10 @@ def run_context(config: TrainConfig) -> dict:
     fit_scenes = scene_samples(x_fit, y_fit, scene_frames, seed=config.seed, narrow=config.narrow)
     val_scenes = scene_samples(x_val, y_val, max(20, scene_frames // 10), seed=config.seed + 1, narrow=config.narrow)
 
-    def on_paper(digits: np.ndarray, labels: np.ndarray, count: int) -> tuple[np.ndarray, ...]:
-        """`count` camera-augmented digits and generated non-digits, each on plain paper."""
-        picked = rng.choice(len(digits), size=min(count, len(digits)), replace=False)
-        negatives = make_negatives(int(count * NEGATIVE_SHARE), digits, rng)
-        patches = np.concatenate([augment(digits[picked], config.strength, rng, _augment_config(config)), negatives])
-        classes = np.concatenate([labels[picked], np.full(len(negatives), REJECT_LABEL)])
-        return patches, paper_context(patches, rng), classes
-
-    parts = [fit_scenes, on_paper(x_fit, y_fit, CONTEXT_PAPER_DIGITS)]
+    paper = {"rng": rng, "strength": config.strength, "augment_config": _augment_config(config)}
+    parts = [fit_scenes, on_paper(x_fit, y_fit, CONTEXT_PAPER_DIGITS, **paper)]
     x_patch, x_context, y = (np.concatenate([p[k] for p in parts]) for k in range(3))
-    val_parts = [val_scenes, on_paper(x_val, y_val, CONTEXT_PAPER_DIGITS // 10)]
+    val_parts = [val_scenes, on_paper(x_val, y_val, CONTEXT_PAPER_DIGITS // 10, **paper)]
     v_patch, v_context, v_y = (np.concatenate([p[k] for p in val_parts]) for k in range(3))
 
     # Model: the trained CNN's patch branch, frozen, and a new context branch.
