@@ -115,7 +115,7 @@ def test_the_context_stage_adds_a_second_input_and_keeps_the_patch_reading(train
 def narrow_trained(context_trained, tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("narrow") / "narrow.keras"
     return out, run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=context_trained[0], patch=True,
-                                narrow=0.5, verbose=0))
+                                narrow=0.5, frozen_blocks=3, verbose=0))
 
 
 def test_the_patch_stage_trains_the_patch_branch_and_keeps_the_context_branch(context_trained, narrow_trained):
@@ -123,7 +123,7 @@ def test_the_patch_stage_trains_the_patch_branch_and_keeps_the_context_branch(co
 
     start, start_metadata = context_trained
     out, metadata = narrow_trained
-    assert metadata["narrowed_share"] == 0.5
+    assert metadata["narrowed_share"] == 0.5 and metadata["frozen_blocks"] == 3
     assert metadata["patch_branch_trained_further_from"]["test_accuracy"] == start_metadata["test_accuracy"]
     assert metadata["arch"] == "cnn+context" and metadata["test_accuracy"] > 0.8
     before, after = load_model(start), load_model(out)
@@ -131,18 +131,29 @@ def test_the_patch_stage_trains_the_patch_branch_and_keeps_the_context_branch(co
     for name in ("context_reject", "onto_reject_logit"):
         for old, new in zip(before.get_layer(name).get_weights(), after.get_layer(name).get_weights()):
             np.testing.assert_array_equal(old, new)
-    # Every layer of the patch branch learnt, not only its last.
-    for old, new in zip(before.get_layer("patch_body").get_weights(), after.get_layer("patch_body").get_weights()):
-        if old.ndim == 4:  # a convolution's kernel
-            assert np.abs(new - old).max() > 1e-4
+    # The first three convolution blocks are kept as they were; every later layer learnt.
+    kernels = [(old, new) for old, new in zip(before.get_layer("patch_body").get_weights(),
+                                              after.get_layer("patch_body").get_weights()) if old.ndim == 4]
+    assert len(kernels) == 7
+    for k, (old, new) in enumerate(kernels):
+        assert (np.abs(new - old).max() > 1e-4) == (k >= 3)
     digits = np.random.default_rng(0).random((16, 28, 28, 1)).astype(np.float32)
     assert np.abs(np.asarray(patch_model_of(after)(digits)) - np.asarray(patch_model_of(before)(digits))).max() > 1e-3
+
+
+def _geometric_mean(models, temperatures, inputs):
+    from live.model_file import calibrate
+
+    each = [calibrate(np.asarray(m(inputs)), t) for m, t in zip(models, temperatures)]
+    assert np.abs(each[0] - each[1]).max() > 1e-3, "two different readers"
+    both = np.sqrt(each[0] * each[1])
+    return both / both.sum(axis=1, keepdims=True)
 
 
 def test_two_readers_make_one_model_that_reads_as_both_agree(context_trained, narrow_trained, tmp_path):
     from live.classifier import Classifier
     from live.model_file import calibrate
-    from training.readers import main, product_of
+    from training.readers import main, product_of, shared_layers
 
     paths = [context_trained[0], narrow_trained[0]]
     models = [load_model(path) for path in paths]
@@ -150,13 +161,11 @@ def test_two_readers_make_one_model_that_reads_as_both_agree(context_trained, na
     rng = np.random.default_rng(1)
     patches = rng.random((32, 28, 28, 1)).astype(np.float32)
     contexts = rng.random((32, 32, 32, 1)).astype(np.float32)
-    # The normalised geometric mean of the two readers' calibrated probabilities.
-    each = [calibrate(np.asarray(m([patches, contexts])), t) for m, t in zip(models, temperatures)]
-    both = np.sqrt(each[0] * each[1])
-    both /= both.sum(axis=1, keepdims=True)
+    # The normalised geometric mean of the two readers' calibrated probabilities, the first three
+    # blocks that the second reader kept from the first computed once.
+    assert shared_layers(models) == 10  # 3 x (convolution, normalisation, ReLU), then dropout
     product = np.asarray(product_of(models, temperatures)([patches, contexts]))
-    np.testing.assert_allclose(product, both, atol=1e-4)
-    assert np.abs(each[0] - each[1]).max() > 1e-3, "two different readers"
+    np.testing.assert_allclose(product, _geometric_mean(models, temperatures, [patches, contexts]), atol=1e-4)
 
     out = tmp_path / "readers.keras"
     assert main([*map(str, paths), "--out", str(out), "--frames", "20"]) == 0
@@ -164,12 +173,27 @@ def test_two_readers_make_one_model_that_reads_as_both_agree(context_trained, na
     assert metadata["arch"] == "readers" and metadata["test_accuracy"] > 0.8 and metadata["temperature"] > 0
     assert [reader["file"] for reader in metadata["readers"]] == [path.name for path in paths]
     assert metadata["readers"][1]["narrowed_share"] == 0.5 and metadata["contract"] == CONTRACT
+    assert metadata["shared_layers"] == 10
     # Saved and loaded in safe mode, read in one call, by Keras and by LiteRT alike.
     saved = calibrate(np.asarray(load_model(out)([patches, contexts])), metadata["temperature"])
     np.testing.assert_allclose(saved, calibrate(product, metadata["temperature"]), atol=1e-5)
     lite = Classifier(out)
     assert lite.runtime == "litert" and lite.uses_context and lite.has_reject
     assert np.abs(lite.probabilities(patches, contexts) - saved).max() < 0.05
+
+
+def test_readers_that_share_no_layer_are_each_read_whole(context_trained, narrow_trained):
+    from training.readers import product_of, shared_layers
+
+    models = [load_model(context_trained[0]), load_model(narrow_trained[0])]
+    first = models[1].get_layer("patch_body").get_weights()
+    first[0] = first[0] * 1.01  # the first convolution's kernel
+    models[1].get_layer("patch_body").set_weights(first)
+    assert shared_layers(models) == 0
+    rng = np.random.default_rng(2)
+    inputs = [rng.random((32, 28, 28, 1)).astype(np.float32), rng.random((32, 32, 32, 1)).astype(np.float32)]
+    product = np.asarray(product_of(models, [1.2, 0.8])(inputs))
+    np.testing.assert_allclose(product, _geometric_mean(models, [1.2, 0.8], inputs), atol=1e-4)
 
 
 def test_readers_cli_names_a_missing_model_in_one_line(context_trained, tmp_path):
@@ -208,6 +232,7 @@ def test_temperature_fit_recovers_a_known_temperature():
         (["--arch", "mlp", "--init", "{tmp}/absent.keras"], "fine-tunes the cnn"),
         (["--patch"], "give that model with --init"),
         (["--narrow", "2"], "between 0 and 1"),
+        (["--frozen-blocks", "3"], "give it with --patch"),
         (["--init", "models_saved/model.keras"], "models_saved/readers/mnist.keras"),
     ],
 )

@@ -29,11 +29,14 @@ def _conv_bn_relu(x, filters: int, kernel: int, strides: int = 1, padding: str =
     return keras.layers.ReLU()(x)
 
 
-def build_cnn() -> keras.Model:
+def build_cnn(frozen_blocks: int = 0) -> keras.Model:
     """About 330k parameters after Chris Deotte's Kaggle MNIST CNN; 11 classes (digits + reject).
 
     Strided 5x5 convolutions instead of max-pooling learn their own downsampling, and the heavy
-    dropout keeps the model from memorising the augmented digits.
+    dropout keeps the model from memorising the augmented digits. The first `frozen_blocks`
+    convolution blocks (convolution, batch normalisation, ReLU) are not trained: a model trained
+    further from another with them frozen shares them with it, and a product of the two
+    (`training.readers`) computes them once.
     """
     keras = import_keras()
     inputs = keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE, 1), name="patch")
@@ -50,12 +53,26 @@ def build_cnn() -> keras.Model:
     x = keras.layers.Dropout(0.4)(x)
     outputs = keras.layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
     model = keras.Model(inputs, outputs, name="cnn")
+    freeze_blocks(model, frozen_blocks)
     model.compile(
         optimizer=keras.optimizers.Adam(),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
     return model
+
+
+def freeze_blocks(model: keras.Model, blocks: int) -> None:
+    """Make the layers before the (blocks + 1)-th convolution of a patch CNN untrainable (its
+    batch normalisations then keep their moving statistics, as at inference)."""
+    keras = import_keras()
+    convolutions = 0
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            convolutions += 1
+        if convolutions > blocks:
+            return
+        layer.trainable = False
 
 
 def build_context_cnn(patch_model: keras.Model) -> keras.Model:
@@ -127,10 +144,11 @@ def build_mlp() -> keras.Model:
     return model
 
 
-def build_model(arch: str) -> keras.Model:
-    """Return a compiled, untrained keras.Model for ``arch`` ("cnn" or "mlp")."""
+def build_model(arch: str, frozen_blocks: int = 0) -> keras.Model:
+    """Return a compiled, untrained keras.Model for ``arch`` ("cnn" or "mlp"), the cnn with its
+    first `frozen_blocks` convolution blocks untrainable."""
     if arch == "cnn":
-        return build_cnn()
+        return build_cnn(frozen_blocks)
     if arch == "mlp":
         return build_mlp()
     raise ValueError(f"unknown architecture {arch!r}; choose one of {', '.join(ARCHS)}")

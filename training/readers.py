@@ -39,23 +39,98 @@ VALIDATION_FRAMES = 300
 VALIDATION_SEED = 1
 
 
+def _chain(model) -> list:
+    """The layers of a patch branch, one chain of layers (nested models opened), inputs left out."""
+    keras = import_keras()
+    layers = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            layers += _chain(layer)
+        elif not isinstance(layer, keras.layers.InputLayer):
+            layers.append(layer)
+    return layers
+
+
+def _apply(layers: list, x):
+    for layer in layers:
+        x = layer(x)
+    return x
+
+
+def shared_layers(models: list) -> int:
+    """How many leading layers of the readers' patch branches are the same (same kind, same
+    weights, as when one reader was trained from the other with `--frozen-blocks`): 0 where the
+    readers have no patch branch of their own ("patch_body") or differ from the first layer."""
+    bodies = []
+    for model in models:
+        names = [layer.name for layer in model.layers]
+        if "patch_body" not in names:
+            return 0
+        bodies.append(_chain(model.get_layer("patch_body")))
+    count = 0
+    for layers in zip(*bodies):
+        weights = [layer.get_weights() for layer in layers]
+        if any(type(layer) is not type(layers[0]) or len(w) != len(weights[0])
+               or not all(np.array_equal(a, b) for a, b in zip(w, weights[0]))
+               for layer, w in zip(layers, weights)):
+            break
+        count += 1
+    return count
+
+
+def _from_features(model, shared: int, features, name: str):
+    """`model`'s logits as a model of the output of its patch branch's first `shared` layers (in
+    place of the patch) and of its other inputs: the rest of the patch branch, then the rest of
+    the model, with the model's own layers and weights."""
+    keras = import_keras()
+    rest_input = keras.Input(shape=features.shape[1:], name="features")
+    rest = keras.Model(rest_input, _apply(_chain(model.get_layer("patch_body"))[shared:], rest_input),
+                       name="patch_body_rest")
+    inputs = [keras.Input(shape=features.shape[1:], name="features"),
+              *(keras.Input(shape=t.shape[1:], name=t.name.split(":")[0]) for t in model.inputs[1:])]
+
+    def call(layer, *args, **kwargs):
+        if layer.name == "patch_body":
+            return rest(args[0])
+        if layer.name == "probabilities":  # the logits under the softmax
+            return args[0]
+        return layer(*args, **kwargs)
+
+    clone = keras.models.clone_model(model, input_tensors=inputs, clone_function=lambda layer: layer,
+                                     call_function=call)
+    return keras.Model(clone.inputs, clone.outputs[0], name=name)
+
+
 def product_of(models: list, temperatures: list[float]):
     """A Keras model reading as the normalised geometric mean of the calibrated outputs of
-    `models` (each softmax(logits / temperature)); built-in layers only."""
+    `models` (each softmax(logits / temperature)); built-in layers only. The leading layers that
+    the readers' patch branches share are computed once."""
     keras = import_keras()
     inputs = [keras.Input(shape=tensor.shape[1:], name=tensor.name.split(":")[0]) for tensor in models[0].inputs]
     names = [tensor.name for tensor in inputs]
-    terms = []
-    for k, (model, temperature) in enumerate(zip(models, temperatures)):
+    for k, model in enumerate(models):
         if [t.name.split(":")[0] for t in model.inputs] != names or model.output_shape[-1] != NUM_CLASSES:
             raise ModelError(f"reader {k + 1} does not take the inputs of reader 1 ({', '.join(names)}) "
                              f"or does not give {NUM_CLASSES} classes")
-        # The logits under the reader's softmax, as a model of their own.
-        logits = keras.Model(model.inputs, model.get_layer("probabilities").input, name=f"reader_{k + 1}")
+    shared = shared_layers(models)
+    if shared:
+        patch = keras.Input(shape=inputs[0].shape[1:], name="patch")
+        trunk = keras.Model(patch, _apply(_chain(models[0].get_layer("patch_body"))[:shared], patch),
+                            name="shared_layers")
+        features = trunk(inputs[0])
+    terms = []
+    for k, (model, temperature) in enumerate(zip(models, temperatures)):
+        if shared:
+            logits = _from_features(model, shared, features, f"reader_{k + 1}")
+            reader_inputs = [features, *inputs[1:]]
+        else:
+            # The logits under the reader's softmax, as a model of their own.
+            logits = keras.Model(model.inputs, model.get_layer("probabilities").input, name=f"reader_{k + 1}")
+            reader_inputs = inputs if len(inputs) > 1 else inputs[0]
         # log(p_i) / n = (logits_i / T_i) / n up to a constant per row: a fixed diagonal map (a
         # frozen Dense, not a Lambda, so that the model loads in safe mode).
         weight = keras.layers.Dense(NUM_CLASSES, use_bias=False, trainable=False, name=f"weigh_{k + 1}")
-        terms.append(weight(logits(inputs if len(inputs) > 1 else inputs[0])))
+        terms.append(weight(logits(reader_inputs)))
         weight.set_weights([np.eye(NUM_CLASSES, dtype=np.float32) / (temperature * len(models))])
     total = keras.layers.Add(name="sum_of_readers")(terms) if len(terms) > 1 else terms[0]
     outputs = keras.layers.Softmax(name="probabilities")(total)
@@ -108,6 +183,7 @@ def combine(paths: list[Path], out: Path, frames: int = VALIDATION_FRAMES) -> di
         "validation_accuracy": float(np.mean(val_probabilities.argmax(axis=1) == v_y)),
         "validated_on": f"validation scenes ({frames} frames) and digits on paper (last 5000 training digits)",
         "combined": "normalised geometric mean of the readers' calibrated probabilities",
+        "shared_layers": shared_layers(models),
         "commit": _commit(),
         "readers": [{"file": path.name, **{key: meta.get(key) for key in (
             "arch", "test_accuracy", "temperature", "training_seconds", "date", "seed", "scene_frames",

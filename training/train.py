@@ -78,6 +78,7 @@ class TrainConfig:
     scene_frames: int | None = None  # None: CONTEXT_SCENE_FRAMES (with init only)
     patch: bool = False  # with init: train its patch branch further instead of its context branch
     narrow: float = 0.0  # share of the digits narrowed (training.augment.AugmentConfig.narrow_share)
+    frozen_blocks: int = 0  # with patch: convolution blocks of the init model kept as they are
 
 
 DEFAULT_EPOCHS = {"cnn": 18, "mlp": 10}
@@ -198,6 +199,8 @@ def run(config: TrainConfig) -> dict:
         raise ValueError(f"--narrow {config.narrow} is a share of the digits: give one between 0 and 1")
     if config.patch and config.init is None:
         raise ValueError("--patch trains a trained model's patch branch further; give that model with --init")
+    if config.frozen_blocks and not config.patch:
+        raise ValueError("--frozen-blocks keeps blocks of the --init model's patch branch: give it with --patch")
     if config.init is not None and not config.patch:
         return run_context(config)
     start = load_model(config.init) if config.init is not None else None
@@ -239,7 +242,7 @@ def run(config: TrainConfig) -> dict:
     else:
         raise ValueError(f"unknown --distribute {config.distribute!r}; the only choice is 'mirrored'")
     with strategy.scope():
-        model = build_model(config.arch)
+        model = build_model(config.arch, config.frozen_blocks)
     if start is not None:
         model.set_weights(patch_model_of(start).get_weights())
     if config.verbose:
@@ -288,6 +291,7 @@ def run(config: TrainConfig) -> dict:
     if start is not None:
         metadata["patch_branch_trained_further_from"] = _origin(config.init)
         metadata["narrowed_share"] = config.narrow
+        metadata["frozen_blocks"] = config.frozen_blocks
     _save(model, metadata, history, config.out, x_test, y_test)
     return metadata
 
@@ -454,18 +458,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--narrow", type=float, default=0.0, metavar="SHARE",
                         help="narrow this share of the training digits (and of the scenes' digits), as people "
                              "write narrower than MNIST's writers: 0 (default) to 1")
+    parser.add_argument("--frozen-blocks", type=int, default=0, metavar="N",
+                        help="with --patch: keep the first N of the patch branch's 7 convolution blocks as they "
+                             "are (default 0), so that a product with the --init model computes them once "
+                             "(training.readers)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if any(value is not None and value < 1 for value in (args.epochs, args.batch_size)) or (
         args.limit is not None and args.limit < 60
-    ) or (args.scene_frames is not None and args.scene_frames < 0):
+    ) or (args.scene_frames is not None and args.scene_frames < 0) or not 0 <= args.frozen_blocks <= 7:
         parser.error("--epochs and --batch-size must be at least 1, --limit at least 60, "
-                     "--scene-frames at least 0")
+                     "--scene-frames at least 0, --frozen-blocks 0 to 7")
     config = TrainConfig(
         arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
         data=args.data, distribute=args.distribute, limit=args.limit, strength=args.strength,
         verbose=0 if args.quiet else 1, init=args.init, scene_frames=args.scene_frames, patch=args.patch,
-        narrow=args.narrow,
+        narrow=args.narrow, frozen_blocks=args.frozen_blocks,
     )
     try:
         check_data_path(args.data)
