@@ -17,6 +17,9 @@ if TYPE_CHECKING:  # keras is imported lazily, through runtime.import_keras(), t
     import keras
 
 ARCHS = ("cnn", "mlp")
+# Convolution blocks (convolution, batch normalisation, ReLU) of build_cnn, the most that
+# `frozen_blocks` can keep.
+CNN_BLOCKS = 7
 
 
 def _conv_bn_relu(x, filters: int, kernel: int, strides: int = 1, padding: str = "valid"):

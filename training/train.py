@@ -38,7 +38,8 @@ from live.model_file import ModelError, calibrate, load_model, metadata_path, re
 from live.runtime import import_keras
 from training.augment import DEFAULT_CONFIG as AUGMENT, augment
 from training.export import export_litert
-from training.model import ARCHS, build_context_cnn, build_model, history_path, patch_model_of, predict_probabilities
+from training.model import (ARCHS, CNN_BLOCKS, build_context_cnn, build_model, history_path, patch_model_of,
+                            predict_probabilities)
 from training.negatives import make_negatives
 from training.scenes import paper_context, scene_samples
 
@@ -459,16 +460,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="narrow this share of the training digits (and of the scenes' digits), as people "
                              "write narrower than MNIST's writers: 0 (default) to 1")
     parser.add_argument("--frozen-blocks", type=int, default=0, metavar="N",
-                        help="with --patch: keep the first N of the patch branch's 7 convolution blocks as they "
-                             "are (default 0), so that a product with the --init model computes them once "
-                             "(training.readers)")
+                        help=f"with --patch: keep the first N of the patch branch's {CNN_BLOCKS} convolution "
+                             "blocks as they are (default 0), so that a product with the --init model computes "
+                             "them once (training.readers)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if any(value is not None and value < 1 for value in (args.epochs, args.batch_size)) or (
         args.limit is not None and args.limit < 60
-    ) or (args.scene_frames is not None and args.scene_frames < 0) or not 0 <= args.frozen_blocks <= 7:
+    ) or (args.scene_frames is not None and args.scene_frames < 0) or not 0 <= args.frozen_blocks <= CNN_BLOCKS:
         parser.error("--epochs and --batch-size must be at least 1, --limit at least 60, "
-                     "--scene-frames at least 0, --frozen-blocks 0 to 7")
+                     f"--scene-frames at least 0, --frozen-blocks 0 to {CNN_BLOCKS}")
     config = TrainConfig(
         arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
         data=args.data, distribute=args.distribute, limit=args.limit, strength=args.strength,
