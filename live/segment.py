@@ -508,8 +508,15 @@ def _turned(gray: np.ndarray, short: int, to_frame: np.ndarray, angle: float, cf
             turn[:, 2] -= (left, top)
             size = (int(right - left), int(bottom - top))
     upright = _warp_replicated(gray, turn, size)
+    # Only pieces of the frame itself, turned, are read: the repeated edges around it hold no ink
+    # of the frame, only streaks and specks of its edge pixels drawn out, which cost model calls (a
+    # speck outside the frame split three ways: ten of a turned sheet's 25 candidates) and whose
+    # boxes would lie outside the picture. The streaks stay in the mask: a sheet's outline that
+    # runs into them is still one piece too large to read, not several pieces cut at the edge.
+    inside = np.zeros(upright.shape, np.uint8)
+    cv2.fillConvexPoly(inside, np.round(_corners(0, 0, width, height) @ turn.T).astype(np.int32), 255)
     turned = _segment_gray(upright, short, to_frame @ np.vstack([cv2.invertAffineTransform(turn), [0, 0, 1]]), cfg,
-                           block_side)
+                           block_side, inside)
     return replace(turned, angle=float(angle))
 
 
@@ -532,9 +539,10 @@ def _warp_replicated(gray: np.ndarray, turn: np.ndarray, size: tuple[int, int]) 
 
 
 def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: SegmentConfig,
-                  block_side: int | None = None) -> Segmentation:
+                  block_side: int | None = None, inside: np.ndarray | None = None) -> Segmentation:
     """Proposals of a grey working image; sizes are relative to `short` px, boxes in frame pixels,
-    the threshold's window to `block_side` (default: the image's shorter side)."""
+    the threshold's window to `block_side` (default: the image's shorter side); given `inside`
+    (uint8, 255 where the image shows the frame), pieces centred elsewhere are not read."""
     # The smallest digit: a share of the frame, but never more than a readable digit's height,
     # so a sheet held far off, or a dark surround that widens the frame, keeps its small digits.
     min_h, max_h = min(cfg.min_height_frac * short, MIN_READABLE_HEIGHT), cfg.max_height_frac * short
@@ -550,6 +558,8 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
     min_piece = max(2.0, 0.2 * min_h)
     keep = np.flatnonzero((np.maximum(ws, hs) >= min_piece) & (hs <= max_h) & (ws <= cfg.max_aspect * max_h)
                           & (areas >= 0.5 * min_piece))
+    if inside is not None:
+        keep = keep[inside[ys[keep] + hs[keep] // 2, xs[keep] + ws[keep] // 2] > 0]
     # A piece of digit height stands alone; the largest come first, and only `max_proposals` of
     # them (the rest of a frame of grass or gravel) are read.
     alone = (hs[keep] >= min_h) & (ws[keep] <= cfg.max_aspect * hs[keep])

@@ -618,6 +618,21 @@ def test_a_tilt_follower_follows_the_way_each_full_read_kept_until_the_next_one(
     assert follower.next_way() == (None, None, True), "a full read that found nothing: nothing to follow"
 
 
+@pytest.mark.parametrize("seed", [3, 7])
+def test_a_frame_turned_upright_is_read_only_where_it_shows_the_frame(sample_digits, seed):
+    """Turning a frame upright repeats its edge pixels around it, drawn out into streaks and
+    specks: none of that is read, every candidate of the turned way lies in the frame."""
+    from live.synth import SheetAnimation
+
+    frame, _ = SheetAnimation(seed=seed, n_digits=10, digits=sample_digits, tilt_deg=25).frame(0)
+    turned = segment(frame).turned
+    assert turned is not None
+    boxes = np.array([c.box_xywh for c in turned.candidates]).reshape(-1, 4)
+    centres = boxes[:, :2] + boxes[:, 2:] / 2
+    outside = (centres < 0).any(axis=1) | (centres[:, 0] >= frame.shape[1]) | (centres[:, 1] >= frame.shape[0])
+    assert not outside.any(), boxes[outside].tolist()
+
+
 def test_a_followed_turned_read_turns_only_the_part_around_the_digits(sample_digits):
     """The part of a slanted frame turned upright is the digits' upright extent with room, not a
     box around them that the turn would grow; every digit is still proposed there."""
