@@ -633,6 +633,18 @@ def test_a_frame_turned_upright_is_read_only_where_it_shows_the_frame(sample_dig
     assert not outside.any(), boxes[outside].tolist()
 
 
+def test_a_sheet_held_aslant_is_seen_tilted_though_its_digits_stand_unevenly(sample_digits):
+    """Digits of different widths at uneven heights: the directions from each to its nearest
+    neighbour scatter, and the sheet's tilt is still found on every frame as it sways."""
+    from live.synth import SheetAnimation
+
+    animation = SheetAnimation(seed=12, n_digits=10, digits=sample_digits, tilt_deg=25)
+    for index in (0, 40, 80):
+        turned = segment(animation.frame(index)[0]).turned
+        assert turned is not None, f"frame {index} not seen tilted"
+        assert abs(np.rad2deg(turned.angle) - 25) < 10, np.rad2deg(turned.angle)
+
+
 def test_a_followed_turned_read_turns_only_the_part_around_the_digits(sample_digits):
     """The part of a slanted frame turned upright is the digits' upright extent with room, not a
     box around them that the turn would grow; every digit is still proposed there."""
