@@ -513,10 +513,9 @@ def _turned(gray: np.ndarray, short: int, to_frame: np.ndarray, angle: float, cf
     # speck outside the frame split three ways: ten of a turned sheet's 25 candidates) and whose
     # boxes would lie outside the picture. The streaks stay in the mask: a sheet's outline that
     # runs into them is still one piece too large to read, not several pieces cut at the edge.
-    inside = np.zeros(upright.shape, np.uint8)
-    cv2.fillConvexPoly(inside, np.round(_corners(0, 0, width, height) @ turn.T).astype(np.int32), 255)
+    frame_wh = (to_frame[0, 0] * width, to_frame[1, 1] * height)  # to_frame only scales
     turned = _segment_gray(upright, short, to_frame @ np.vstack([cv2.invertAffineTransform(turn), [0, 0, 1]]), cfg,
-                           block_side, inside)
+                           block_side, frame_wh)
     return replace(turned, angle=float(angle))
 
 
@@ -539,10 +538,10 @@ def _warp_replicated(gray: np.ndarray, turn: np.ndarray, size: tuple[int, int]) 
 
 
 def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: SegmentConfig,
-                  block_side: int | None = None, inside: np.ndarray | None = None) -> Segmentation:
+                  block_side: int | None = None, frame_wh: tuple[float, float] | None = None) -> Segmentation:
     """Proposals of a grey working image; sizes are relative to `short` px, boxes in frame pixels,
-    the threshold's window to `block_side` (default: the image's shorter side); given `inside`
-    (uint8, 255 where the image shows the frame), pieces centred elsewhere are not read."""
+    the threshold's window to `block_side` (default: the image's shorter side); given the frame's
+    size `frame_wh` (frame px), pieces whose centre lies outside the frame are not read."""
     # The smallest digit: a share of the frame, but never more than a readable digit's height,
     # so a sheet held far off, or a dark surround that widens the frame, keeps its small digits.
     min_h, max_h = min(cfg.min_height_frac * short, MIN_READABLE_HEIGHT), cfg.max_height_frac * short
@@ -558,8 +557,9 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
     min_piece = max(2.0, 0.2 * min_h)
     keep = np.flatnonzero((np.maximum(ws, hs) >= min_piece) & (hs <= max_h) & (ws <= cfg.max_aspect * max_h)
                           & (areas >= 0.5 * min_piece))
-    if inside is not None:
-        keep = keep[inside[ys[keep] + hs[keep] // 2, xs[keep] + ws[keep] // 2] > 0]
+    if frame_wh is not None:
+        centres = np.stack([xs[keep] + ws[keep] / 2, ys[keep] + hs[keep] / 2, np.ones(len(keep))], 1) @ to_frame.T
+        keep = keep[(centres >= 0).all(axis=1) & (centres[:, 0] < frame_wh[0]) & (centres[:, 1] < frame_wh[1])]
     # A piece of digit height stands alone; the largest come first, and only `max_proposals` of
     # them (the rest of a frame of grass or gravel) are read.
     alone = (hs[keep] >= min_h) & (ws[keep] <= cfg.max_aspect * hs[keep])
