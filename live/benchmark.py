@@ -45,7 +45,7 @@ from live.patches import make_contexts, make_patches
 from live.predict import read_digits
 from live.reading import numbers
 from live.app import frame_record
-from live.recognize import Recognition, Recognizer, recognize_stream
+from live.recognize import Prepared, Recognition, Recognizer, recognize_stream
 from live.segment import segment
 from live.synth import SheetAnimation, Truth, digit_ink, load_sample_digits, make_sheet, photograph, render_scene
 from live.boxes import greedy_match, iou_matrix
@@ -455,22 +455,38 @@ def stage_ms(recognizer: Recognizer, video: list[np.ndarray], passes: int = 3) -
     return {name: round(ms, 2) for name, ms in best.items()}
 
 
-def _stream_read_right(recognizer: Recognizer, video: list[tuple[np.ndarray, Truth]], follow_tilt: bool) -> float:
+class _CountingRecognizer(Recognizer):
+    """A Recognizer that also counts the candidates the model reads in each frame: the work a
+    frame costs, which unlike frames/s does not depend on how busy the machine is."""
+
+    def __init__(self, recognizer: Recognizer) -> None:
+        super().__init__(recognizer.classifier, recognizer.segment_cfg)
+        self.counts: list[int] = []
+
+    def read(self, prepared: Prepared) -> Recognition:
+        self.counts.append(len(prepared.candidates))
+        return super().read(prepared)
+
+
+def _stream_reading(recognizer: Recognizer, video: list[tuple[np.ndarray, Truth]], follow_tilt: bool
+                    ) -> tuple[float, float]:
     """Share of the true digits of `video` ((frame, truth) pairs) read right, frame by frame, as
     `recognize_stream` reads them (following a slanted sheet's tilt, or reading every frame both
-    ways)."""
+    ways), and the candidates read per frame."""
+    counting = _CountingRecognizer(recognizer)
     total = right = 0
     frames = (frame for frame, _ in video)
-    for (_, truth), (_, recognition) in zip(video, recognize_stream(recognizer, frames, follow_tilt=follow_tilt)):
+    for (_, truth), (_, recognition) in zip(video, recognize_stream(counting, frames, follow_tilt=follow_tilt)):
         total += len(truth.labels)
         right += _scored(truth, recognition.detections)[2]
-    return right / max(total, 1)
+    return right / max(total, 1), float(np.mean(counting.counts))
 
 
 def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
     images, labels, _ = test_digits()
     animation = SheetAnimation(seed=SPEED_SEED, n_digits=10, digits=(images, labels))
-    video = [animation.frame(i)[0] for i in range(min(frames, 120))]
+    upright_video = [animation.frame(i) for i in range(min(frames, 120))]
+    video = [frame for frame, _ in upright_video]
     pipeline_fps = _pipeline_fps(recognizer, video, frames)
     stages = stage_ms(recognizer, video[:60])
     sequential_fps = _pipeline_fps(recognizer, video, frames, overlap=False)
@@ -481,8 +497,11 @@ def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
     slanted_video = [slanted.frame(i) for i in range(len(video))]
     tilted_fps = _pipeline_fps(recognizer, [frame for frame, _ in slanted_video], frames)
     # Following the tilt must read what reading every frame both ways reads.
-    tilted_right = {"followed": round(_stream_read_right(recognizer, slanted_video, True), 4),
-                    "every_frame_both_ways": round(_stream_read_right(recognizer, slanted_video, False), 4)}
+    followed, aslant_candidates = _stream_reading(recognizer, slanted_video, True)
+    tilted_right = {"followed": round(followed, 4),
+                    "every_frame_both_ways": round(_stream_reading(recognizer, slanted_video, False)[0], 4)}
+    candidates = {"upright": round(_stream_reading(recognizer, upright_video, True)[1], 1),
+                  "aslant": round(aslant_candidates, 1)}
     keras_fps = None
     if recognizer.classifier.runtime != "keras":  # the same model read through Keras, for comparison
         keras_fps = round(_pipeline_fps(Recognizer(Classifier(model_path, "keras")), video, frames), 1)
@@ -501,6 +520,7 @@ def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
             "pipeline_fps": round(pipeline_fps, 1), "single_thread_fps": round(sequential_fps, 1),
             "stage_ms_upright": stages,
             "tilted_pipeline_fps": round(tilted_fps, 1), "tilted_read_right": tilted_right,
+            "candidates_per_frame": candidates,
             "per_contour_predict_fps": round(loop_fps, 2),
             "command_to_first_annotated_frame_s": [round(v, 2) for v in start_s],
             "peak_memory_mb_demo_300_frames": round(peak_memory_mb(model_path, 300), 1)}
@@ -687,6 +707,8 @@ def table(results: dict, seconds: float) -> str:
              f"reading every frame both ways {r['tilted_read_right']['every_frame_both_ways']:.1%})"),
             *([("the same, the model read through Keras", f"{r['keras_runtime_pipeline_fps']} frames/s")]
               if r.get("keras_runtime_pipeline_fps") else []),
+            ("candidates the model reads per frame, upright / aslant (the work, whatever the machine)",
+             f"{r['candidates_per_frame']['upright']} / {r['candidates_per_frame']['aslant']}"),
             ("time per frame by stage, upright, one thread (fastest of 3 passes)",
              "; ".join(f"{name} {ms:.1f} ms" for name, ms in r["stage_ms_upright"].items())),
             ("the usual model.predict per contour, same frames", f"{r['per_contour_predict_fps']} frames/s"),

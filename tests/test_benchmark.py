@@ -37,10 +37,24 @@ def test_stage_times_cover_every_stage_of_a_frame(recognizer, sample_digits):
     table = benchmark.table({"speed": {"frame_size": "1280x720", "digits_per_frame": 10, "runtime": "litert",
                                        "pipeline_fps": 1.0, "single_thread_fps": 1.0, "tilted_pipeline_fps": 1.0,
                                        "tilted_read_right": {"followed": 1.0, "every_frame_both_ways": 1.0},
+                                       "candidates_per_frame": {"upright": 16.0, "aslant": 24.0},
                                        "stage_ms_upright": stages, "per_contour_predict_fps": 1.0,
                                        "command_to_first_annotated_frame_s": [1.0], "peak_memory_mb_demo_300_frames": 1.0}},
                             1.0)
     assert all(f"{name} {ms:.1f} ms" in table for name, ms in stages.items()), table
+    assert "| 16.0 / 24.0 |" in table, table
+
+
+def test_a_stream_is_scored_with_the_candidates_its_frames_gave_the_model(recognizer, sample_digits):
+    """The speed part's machine-independent figure: the candidates read per frame, here those of
+    an upright sheet's frames, each read as it is."""
+    from live.synth import SheetAnimation
+
+    animation = SheetAnimation(seed=5, n_digits=6, digits=sample_digits)
+    video = [animation.frame(i) for i in range(3)]
+    read_right, per_frame = benchmark._stream_reading(recognizer, video, True)
+    assert per_frame == np.mean([len(recognizer.prepare(frame).candidates) for frame, _ in video])
+    assert read_right >= 5 / 6, read_right
 
 
 def test_camera_part_reads_each_half_under_each_change_and_scores_a_blind_reader_zero(recognizer, sample_digits,
