@@ -38,6 +38,10 @@ NO_DIGIT_SHARE = 0.05
 # is true of them.
 FRAGMENT_INSIDE = 0.9
 FRAGMENT_MAX_IOU = 0.35
+# ... or holds at least this share of each of two digits' boxes: two digits are "not one digit",
+# and a union of a digit with its neighbour that reads as one digit (a 3 beside a long 7 read as
+# a 7) takes both from the reading.
+MULTI_DIGIT_SHARE = 0.5
 # Shares of the rendered frames: a sheet of 1-5 large digits held close to the camera (digits
 # 0.2-0.5 of the frame's height, as laptop webcams see them), digit-free (letters and shapes
 # only), written tightly enough that neighbours touch, in front of a real photograph, darkened
@@ -82,8 +86,8 @@ def _empty() -> Samples:
 
 
 def label_candidates(boxes: np.ndarray, truth_boxes: np.ndarray, truth_labels: np.ndarray) -> np.ndarray:
-    """Each candidate's label: its digit (IoU >= MATCH_IOU), REJECT_LABEL (touching no digit, or a
-    fragment of one digit), or -1 (another partial overlap: left out)."""
+    """Each candidate's label: its digit (IoU >= MATCH_IOU), REJECT_LABEL (touching no digit, a
+    fragment of one digit, or most of two), or -1 (another partial overlap: left out)."""
     from live.boxes import iou_matrix
 
     labels = np.full(len(boxes), -1, np.int64)
@@ -104,11 +108,12 @@ def label_candidates(boxes: np.ndarray, truth_boxes: np.ndarray, truth_labels: n
     ih = np.clip(np.minimum(b[:, None, 1] + b[:, None, 3], t[None, :, 1] + t[None, :, 3])
                  - np.maximum(b[:, None, 1], t[None, :, 1]), 0, None)
     shares = iw * ih / np.maximum(b[:, 2:3] * b[:, 3:4], 1)  # (candidates, digits)
+    held = iw * ih / np.maximum(t[None, :, 2] * t[None, :, 3], 1)  # share of each digit's box held
     inside = shares.max(axis=1)
     labels[~matched & (inside <= NO_DIGIT_SHARE)] = REJECT_LABEL
     within = shares.argmax(axis=1)
     fragment = (inside >= FRAGMENT_INSIDE) & (iou[within, np.arange(len(boxes))] <= FRAGMENT_MAX_IOU)
-    labels[~matched & fragment] = REJECT_LABEL
+    labels[~matched & (fragment | ((held >= MULTI_DIGIT_SHARE).sum(axis=1) >= 2))] = REJECT_LABEL
     return labels
 
 
