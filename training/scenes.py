@@ -29,19 +29,6 @@ from live.contract import CONTEXT_SCALE, CONTEXT_SIZE, IMAGE_SIZE, REJECT_LABEL
 MATCH_IOU = 0.6
 # ... and touches no digit when at most this share of its box lies in any digit's box.
 NO_DIGIT_SHARE = 0.05
-# ... or is a fragment of one digit, "not one digit" as much as a letter is: a piece of a digit
-# the pen or the threshold broke (a 4's stroke, a 7's bar, the bowl of a 6 cut from its stem),
-# whose box lies this much inside the digit's box and overlaps it by at most FRAGMENT_MAX_IOU.
-# Read alone, such a stroke is a 1 as surely as any 1; only the rest of the digit around it, in
-# the context, tells that it is a part, and the decision then prefers the pieces' union. Larger
-# parts (IoU up to MATCH_IOU: a digit less a little of its ink) are left out, as neither label
-# is true of them.
-FRAGMENT_INSIDE = 0.9
-FRAGMENT_MAX_IOU = 0.35
-# ... or holds at least this share of each of two digits' boxes: two digits are "not one digit",
-# and a union of a digit with its neighbour that reads as one digit (a 3 beside a long 7 read as
-# a 7) takes both from the reading.
-MULTI_DIGIT_SHARE = 0.5
 # Shares of the rendered frames: a sheet of 1-5 large digits held close to the camera (digits
 # 0.2-0.5 of the frame's height, as laptop webcams see them), digit-free (letters and shapes
 # only), written tightly enough that neighbours touch, in front of a real photograph, darkened
@@ -86,8 +73,8 @@ def _empty() -> Samples:
 
 
 def label_candidates(boxes: np.ndarray, truth_boxes: np.ndarray, truth_labels: np.ndarray) -> np.ndarray:
-    """Each candidate's label: its digit (IoU >= MATCH_IOU), REJECT_LABEL (touching no digit, a
-    fragment of one digit, or most of two), or -1 (another partial overlap: left out)."""
+    """Each candidate's label: its digit (IoU >= MATCH_IOU), REJECT_LABEL (touching no digit), or
+    -1 (a partial overlap: left out)."""
     from live.boxes import iou_matrix
 
     labels = np.full(len(boxes), -1, np.int64)
@@ -107,13 +94,8 @@ def label_candidates(boxes: np.ndarray, truth_boxes: np.ndarray, truth_labels: n
                  - np.maximum(b[:, None, 0], t[None, :, 0]), 0, None)
     ih = np.clip(np.minimum(b[:, None, 1] + b[:, None, 3], t[None, :, 1] + t[None, :, 3])
                  - np.maximum(b[:, None, 1], t[None, :, 1]), 0, None)
-    shares = iw * ih / np.maximum(b[:, 2:3] * b[:, 3:4], 1)  # (candidates, digits)
-    held = iw * ih / np.maximum(t[None, :, 2] * t[None, :, 3], 1)  # share of each digit's box held
-    inside = shares.max(axis=1)
+    inside = (iw * ih).max(axis=1) / np.maximum(b[:, 2] * b[:, 3], 1)
     labels[~matched & (inside <= NO_DIGIT_SHARE)] = REJECT_LABEL
-    within = shares.argmax(axis=1)
-    fragment = (inside >= FRAGMENT_INSIDE) & (iou[within, np.arange(len(boxes))] <= FRAGMENT_MAX_IOU)
-    labels[~matched & (fragment | ((held >= MULTI_DIGIT_SHARE).sum(axis=1) >= 2))] = REJECT_LABEL
     return labels
 
 
