@@ -62,6 +62,9 @@ WIDTHS_SEED = 30_008
 # Handwriting narrower and wider than MNIST's: each test digit's width scaled by these factors (1.0:
 # as written, for comparison).
 WIDTHS = (0.4, 0.5, 1.0, 1.5)
+# A photo of one digit taken close: the digit fills this share of the picture's height.
+CLOSEUP_SEED = 30_009
+CLOSEUP_FILLS = (0.4, 0.6, 0.8)
 MIN_CONF = ClassifyConfig().min_confidence
 # The speed's sheet is also shown turned by this much, well past SegmentConfig.min_rotate_deg: a
 # sheet held at a slant, read both as it is and turned upright where its lines show the tilt, and
@@ -70,8 +73,8 @@ TILT_DEG = 25
 # Webcam-like frames cut from the held-out photographs without digits: 30 of each of the 8. Over
 # 60 frames, one false digit more or less moved the figure by a sixth.
 REAL_FREE_FRAMES = 240
-DEFAULT_PARTS = ["scenes", "photos", "camera", "real-free", "page", "touching", "widths", "flicker", "speed", "failfast",
-                 "settings"]
+DEFAULT_PARTS = ["scenes", "photos", "camera", "real-free", "page", "touching", "widths", "closeup", "flicker", "speed",
+                 "failfast", "settings"]
 
 
 def test_digits() -> tuple[np.ndarray, np.ndarray, str]:
@@ -373,6 +376,33 @@ def bench_widths(recognizer: Recognizer, cases: int) -> dict:
             right += dets.select(dets.confidences >= MIN_CONF).labels.tolist() == [int(labels[k])]
         read_right[str(width)] = round(right / cases, 4)
     return {"cases": cases, "read_right_by_width": read_right}
+
+
+def bench_closeup(recognizer: Recognizer, cases: int, digit_px: int = 200) -> dict:
+    """MNIST test digits `digit_px` tall, each alone on plain paper photographed close, so that
+    the digit fills CLOSEUP_FILLS of the picture's height: read as that one digit, right."""
+    images, labels, _ = test_digits()
+    rng = np.random.default_rng(CLOSEUP_SEED)
+    read_right = {}
+    picked = rng.choice(len(images), size=cases, replace=False)
+    inks = []
+    for k in picked:
+        ink = _tight(digit_ink(images[k], digit_px, 0.0))
+        rows = np.flatnonzero(ink.max(axis=1) > 0.5)
+        inks.append(ink[rows[0]:rows[-1] + 1])
+    for fill in CLOSEUP_FILLS:
+        right = 0
+        for k, ink in zip(picked, inks):
+            h, w = ink.shape
+            height = int(round(h / fill))
+            width = max(height, w + h // 5)
+            paper = np.full((height, width), 232, np.float32)
+            y, x = (height - h) // 2, (width - w) // 2
+            paper[y:y + h, x:x + w] = 232 * (1 - ink) + 35 * ink
+            dets = recognizer(cv2.cvtColor(paper.astype(np.uint8), cv2.COLOR_GRAY2BGR)).detections
+            right += dets.select(dets.confidences >= MIN_CONF).labels.tolist() == [int(labels[k])]
+        read_right[str(fill)] = round(right / cases, 4)
+    return {"cases": cases, "read_right_by_fill": read_right}
 
 
 def bench_flicker(recognizer: Recognizer, frames: int, sheets: int = 3) -> dict:
@@ -691,6 +721,11 @@ def table(results: dict, seconds: float) -> str:
         rows.append((f"single digits scaled in width by {' / '.join(r['read_right_by_width'])} "
                      f"({r['cases']} each): read right",
                      " / ".join(f"{v:.0%}" for v in r["read_right_by_width"].values())))
+    if "closeup" in results:
+        r = results["closeup"]
+        rows.append((f"one digit alone in a photo, filling {' / '.join(r['read_right_by_fill'])} of its height "
+                     f"({r['cases']} each): read right",
+                     " / ".join(f"{v:.0%}" for v in r["read_right_by_fill"].values())))
     if "flicker" in results:
         r = results["flicker"]
         rows.append(("flicker of the shown label, tracked / per frame",
@@ -773,6 +808,8 @@ def main(argv: list[str] | None = None) -> int:
             results[part] = bench_touching(recognizer, 100)
         elif part == "widths":
             results[part] = bench_widths(recognizer, 200)
+        elif part == "closeup":
+            results[part] = bench_closeup(recognizer, 100)
         elif part == "flicker":
             results[part] = bench_flicker(recognizer, args.frames)
         elif part == "speed":

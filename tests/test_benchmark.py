@@ -25,6 +25,24 @@ def test_widths_part_reads_digits_as_written_and_counts_every_miss(recognizer):
     assert set(blind.values()) == {0.0}
 
 
+def test_closeup_part_reads_one_digit_filling_a_photo_and_counts_every_miss(recognizer):
+    result = benchmark.bench_closeup(recognizer, 8, digit_px=80)
+    assert result["cases"] == 8
+    read_right = result["read_right_by_fill"]
+    assert set(read_right) == {str(f) for f in benchmark.CLOSEUP_FILLS}
+    # A digit filling 0.4 of the photo: the shipped model reads nearly all of them.
+    assert read_right["0.4"] >= 0.75
+    assert all(0.0 <= v <= 1.0 for v in read_right.values())
+
+    def reads_nothing(frame):
+        dets = recognizer(frame).detections
+        return SimpleNamespace(detections=dets.select(np.zeros(len(dets.labels), bool)))
+
+    assert set(benchmark.bench_closeup(reads_nothing, 4, digit_px=80)["read_right_by_fill"].values()) == {0.0}
+    table = benchmark.table({"closeup": result}, 1.0)
+    assert "filling 0.4 / 0.6 / 0.8 of its height" in table
+
+
 def test_stage_times_cover_every_stage_of_a_frame(recognizer, sample_digits):
     """Each stage of a frame is timed, and the table shows every stage's time."""
     from live.synth import SheetAnimation
