@@ -317,14 +317,17 @@ def bench_page(recognizer: Recognizer, digits: int = 200) -> dict:
             "read_right": round(right / len(truth.labels), 4), "seconds": round(seconds, 3)}
 
 
-def _paper_with(inks: list[np.ndarray], gaps: list[int]) -> np.ndarray:
-    height = max(i.shape[0] for i in inks) + 200
-    width = sum(i.shape[1] for i in inks) + sum(gaps) + 300
+def _paper_with(inks: list[np.ndarray], gaps: list[int], margin_xy: tuple[int, int] = (150, 100)) -> np.ndarray:
+    """Plain paper with `inks` (float ink in [0, 1]) written side by side, `gaps` px apart (negative:
+    overlapping), `margin_xy` px of paper on either side and above and below."""
+    mx, my = margin_xy
+    height = max(i.shape[0] for i in inks) + 2 * my
+    width = sum(i.shape[1] for i in inks) + sum(gaps) + 2 * mx
     paper = np.full((height, width), 232, np.float32)
-    x = 150
+    x = mx
     for ink, gap in zip(inks, gaps + [0]):
         h, w = ink.shape
-        paper[100:100 + h, x:x + w] = np.minimum(paper[100:100 + h, x:x + w], 232 * (1 - ink) + 35 * ink)
+        paper[my:my + h, x:x + w] = np.minimum(paper[my:my + h, x:x + w], 232 * (1 - ink) + 35 * ink)
         x += w + gap
     return cv2.cvtColor(paper.astype(np.uint8), cv2.COLOR_GRAY2BGR)
 
@@ -394,12 +397,10 @@ def bench_closeup(recognizer: Recognizer, cases: int, digit_px: int = 200) -> di
         right = 0
         for k, ink in zip(picked, inks):
             h, w = ink.shape
-            height = int(round(h / fill))
-            width = max(height, w + h // 5)
-            paper = np.full((height, width), 232, np.float32)
-            y, x = (height - h) // 2, (width - w) // 2
-            paper[y:y + h, x:x + w] = 232 * (1 - ink) + 35 * ink
-            dets = recognizer(cv2.cvtColor(paper.astype(np.uint8), cv2.COLOR_GRAY2BGR)).detections
+            my = int(round((h / fill - h) / 2))
+            # At least as wide as tall, as a camera's picture is, and a tenth of a height beside a wide digit.
+            mx = max((h + 2 * my - w) // 2, h // 10)
+            dets = recognizer(_paper_with([ink], [], (mx, my))).detections
             right += dets.select(dets.confidences >= MIN_CONF).labels.tolist() == [int(labels[k])]
         read_right[str(fill)] = round(right / cases, 4)
     return {"cases": cases, "read_right_by_fill": read_right}
