@@ -109,24 +109,25 @@ def below(gray: np.ndarray, mean: np.ndarray, offset: float) -> np.ndarray:
 
 
 def context_crop(pyramid: list[np.ndarray], box: tuple[int, int, int, int]) -> np.ndarray:
-    """The frame around a box: a square CONTEXT_SCALE times the box's longer side (at most the
-    frame's shorter side), centred on the box, so that the candidate is always the thing in the
-    middle (a square moved inside the frame put a neighbour or a gap in the middle, and the
-    model vetoed the digit). Where the square crosses the frame's edge, the frame's outermost
-    pixels are repeated: a digit beside the edge keeps paper around it, while a line along the
-    edge (a sheet's border) is not mirrored into a lone stroke on paper, which a 1 would be, and
-    no flat border marks the place. CONTEXT_SIZE x CONTEXT_SIZE grey uint8, cut from the level
-    of the image pyramid (each level half the last) where the square is at most twice
-    CONTEXT_SIZE, so a large digit's context costs no more than a small one's."""
+    """The frame around a box: a square CONTEXT_SCALE times the box's longer side, centred on
+    the box, so that the candidate is always the thing in the middle (a square moved inside the
+    frame put a neighbour or a gap in the middle, and the model vetoed the digit) and always a
+    CONTEXT_SCALE-th of it, even when it fills the frame (a square capped at the frame let a
+    close-up digit fill its context, which the model took for a stroke among more ink). Where
+    the square crosses the frame's edge, the frame's outermost pixels are repeated: a digit
+    beside the edge keeps paper around it, while a line along the edge (a sheet's border) is not
+    mirrored into a lone stroke on paper, which a 1 would be, and no flat border marks the
+    place. CONTEXT_SIZE x CONTEXT_SIZE grey uint8, cut from the level of the image pyramid (each
+    level half the last) where the square is at most twice CONTEXT_SIZE, so a large digit's
+    context costs no more than a small one's."""
     # Plain Python arithmetic: this runs for every candidate, and NumPy's scalar calls cost more
     # than the crop itself.
     x, y, w, h = box
-    height0, width0 = pyramid[0].shape
-    side = min(max(8.0, CONTEXT_SCALE * max(w, h)), float(min(height0, width0)))
+    side = max(8.0, CONTEXT_SCALE * max(w, h))
     level = min(len(pyramid) - 1, max(0, math.floor(math.log2(side / (2 * CONTEXT_SIZE)))))
     image, f = pyramid[level], 0.5 ** level
     height, width = image.shape
-    span = max(2, min(round(side * f), height, width))
+    span = max(2, round(side * f))
     x0 = round((x + w / 2) * f - span / 2)
     y0 = round((y + h / 2) * f - span / 2)
     cx0, cy0 = max(x0, 0), max(y0, 0)

@@ -169,6 +169,21 @@ def test_a_candidate_is_in_the_middle_of_its_context_even_at_the_frames_edge():
         assert context.min() < 60 and np.percentile(context, 50) > 180, box  # paper around it, no flat border
 
 
+def test_a_candidate_filling_the_frame_is_a_third_of_its_context_as_a_small_one_is():
+    from live.contract import CONTEXT_SCALE
+    from live.segment import context_crop, pyramid_of
+
+    gray = np.full((480, 640), 220, np.uint8)
+    gray[40:440, 300:340] = 20  # a 1 filling most of the picture's height
+    gray[200:230, 100:106] = 20  # a small one
+    pyramid = pyramid_of(gray)
+    for box in ((300, 40, 40, 400), (100, 200, 6, 30)):
+        context = context_crop(pyramid, box)
+        dark_rows = np.flatnonzero(context.min(axis=1) < 120)
+        assert abs(len(dark_rows) - 32 / CONTEXT_SCALE) <= 2, (box, dark_rows)
+        assert abs((dark_rows[0] + dark_rows[-1]) / 2 - 15.5) <= 1, (box, dark_rows)
+
+
 def test_touching_digits_are_split_and_read(recognizer, sample_digits):
     two, eight = _digit_of(sample_digits, 2, index=1), _digit_of(sample_digits, 8, index=2)
     frame = _paper_with(two, eight, gap=-6)  # overlapping a little: one connected blob
