@@ -48,7 +48,7 @@ from live.app import frame_record
 from live.recognize import Prepared, Recognition, Recognizer, recognize_stream
 from live.segment import segment
 from live.synth import SheetAnimation, Truth, digit_ink, load_sample_digits, make_sheet, photograph, render_scene
-from live.boxes import greedy_match, iou_matrix
+from live.boxes import greedy_match, ink_bounds, iou_matrix
 from live.tracking import Tracker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -390,9 +390,9 @@ def bench_closeup(recognizer: Recognizer, cases: int, digit_px: int = 200) -> di
     picked = rng.choice(len(images), size=cases, replace=False)
     inks = []
     for k in picked:
-        ink = _tight(digit_ink(images[k], digit_px, 0.0))
-        rows = np.flatnonzero(ink.max(axis=1) > 0.5)
-        inks.append(ink[rows[0]:rows[-1] + 1])
+        ink = digit_ink(images[k], digit_px, 0.0)
+        x, y, w, h = ink_bounds(ink > 0.5)
+        inks.append(ink[y:y + h, x:x + w])
     for fill in CLOSEUP_FILLS:
         right = 0
         for k, ink in zip(picked, inks):

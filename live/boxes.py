@@ -8,14 +8,21 @@ import cv2
 import numpy as np
 
 
-def iou_matrix(a_xywh: np.ndarray, b_xywh: np.ndarray) -> np.ndarray:
-    """Intersection over union of every box of `a` with every box of `b`: shape (len(a), len(b))."""
+def intersection_matrix(a_xywh: np.ndarray, b_xywh: np.ndarray) -> np.ndarray:
+    """Area shared by every box of `a` with every box of `b`: shape (len(a), len(b))."""
     a = np.asarray(a_xywh, np.float64).reshape(-1, 4)
     b = np.asarray(b_xywh, np.float64).reshape(-1, 4)
     ax1, ay1, bx1, by1 = a[:, 0] + a[:, 2], a[:, 1] + a[:, 3], b[:, 0] + b[:, 2], b[:, 1] + b[:, 3]
     iw = np.clip(np.minimum(ax1[:, None], bx1[None]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
     ih = np.clip(np.minimum(ay1[:, None], by1[None]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    inter = iw * ih
+    return iw * ih
+
+
+def iou_matrix(a_xywh: np.ndarray, b_xywh: np.ndarray) -> np.ndarray:
+    """Intersection over union of every box of `a` with every box of `b`: shape (len(a), len(b))."""
+    a = np.asarray(a_xywh, np.float64).reshape(-1, 4)
+    b = np.asarray(b_xywh, np.float64).reshape(-1, 4)
+    inter = intersection_matrix(a, b)
     union = (a[:, 2] * a[:, 3])[:, None] + (b[:, 2] * b[:, 3])[None] - inter
     return inter / np.maximum(union, 1e-9)
 

@@ -75,7 +75,7 @@ def _empty() -> Samples:
 def label_candidates(boxes: np.ndarray, truth_boxes: np.ndarray, truth_labels: np.ndarray) -> np.ndarray:
     """Each candidate's label: its digit (IoU >= MATCH_IOU), REJECT_LABEL (touching no digit), or
     -1 (a partial overlap: left out)."""
-    from live.boxes import iou_matrix
+    from live.boxes import intersection_matrix, iou_matrix
 
     labels = np.full(len(boxes), -1, np.int64)
     if len(boxes) == 0:
@@ -89,12 +89,7 @@ def label_candidates(boxes: np.ndarray, truth_boxes: np.ndarray, truth_labels: n
     labels[matched] = truth_labels[best[matched]]
     # Share of each candidate's box inside any digit's box.
     b = np.asarray(boxes, np.float64)
-    t = np.asarray(truth_boxes, np.float64)
-    iw = np.clip(np.minimum(b[:, None, 0] + b[:, None, 2], t[None, :, 0] + t[None, :, 2])
-                 - np.maximum(b[:, None, 0], t[None, :, 0]), 0, None)
-    ih = np.clip(np.minimum(b[:, None, 1] + b[:, None, 3], t[None, :, 1] + t[None, :, 3])
-                 - np.maximum(b[:, None, 1], t[None, :, 1]), 0, None)
-    inside = (iw * ih).max(axis=1) / np.maximum(b[:, 2] * b[:, 3], 1)
+    inside = intersection_matrix(b, truth_boxes).max(axis=1) / np.maximum(b[:, 2] * b[:, 3], 1)
     labels[~matched & (inside <= NO_DIGIT_SHARE)] = REJECT_LABEL
     return labels
 
