@@ -47,10 +47,13 @@ def convert(model: keras.Model) -> bytes:
         return converter.convert()
 
 
-def export_litert(model: keras.Model, model_path: Path, x_test: np.ndarray, y_test: np.ndarray) -> dict:
+def export_litert(model: keras.Model, model_path: Path, x_test: np.ndarray, y_test: np.ndarray,
+                  keras_predicted: np.ndarray | None = None) -> dict:
     """Write model_path's .tflite from `model` (the model saved at model_path) and return the
     model.json entry that vouches for it: the .keras file's digest, the quantization, and MNIST
-    test accuracy through LiteRT beside the Keras model's on the same digits and contexts."""
+    test accuracy through LiteRT beside the Keras model's on the same digits and contexts.
+    `keras_predicted`: the Keras model's readings of x_test (training.model.predict_probabilities'
+    argmax), where the caller has them already; else they are computed here."""
     out = litert_path(model_path)
     out.write_bytes(convert(model))
     contexts = None
@@ -58,7 +61,8 @@ def export_litert(model: keras.Model, model_path: Path, x_test: np.ndarray, y_te
         from training.scenes import paper_context
 
         contexts = paper_context(x_test, np.random.default_rng(0))
-    reference = predict_probabilities(model, x_test, contexts).argmax(axis=1)
+    reference = (predict_probabilities(model, x_test, contexts).argmax(axis=1) if keras_predicted is None
+                 else keras_predicted)
     lite = LiteRTModel(out, threads=2)
     predicted = lite(normalize(x_test), None if contexts is None else contexts_to_input(contexts)).argmax(axis=1)
     return {

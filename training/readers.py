@@ -204,7 +204,7 @@ def combine(paths: list[Path], out: Path, frames: int = VALIDATION_FRAMES) -> di
         metadata["segment_config"] = configs[0]
     out.parent.mkdir(parents=True, exist_ok=True)
     model.save(out)
-    metadata["litert"] = export_litert(model, out, x_test, y_test)
+    metadata["litert"] = export_litert(model, out, x_test, y_test, test_predicted)
     metadata_path(out).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
     return metadata
 

@@ -293,7 +293,7 @@ def run(config: TrainConfig) -> dict:
         metadata["patch_branch_trained_further_from"] = _origin(config.init)
         metadata["narrowed_share"] = config.narrow
         metadata["frozen_blocks"] = config.frozen_blocks
-    _save(model, metadata, history, config.out, x_test, y_test)
+    _save(model, metadata, history, config.out, x_test, y_test, test_predicted)
     return metadata
 
 
@@ -319,13 +319,15 @@ def _origin(model_path: Path) -> dict:
     return {key: read_metadata(model_path).get(key) for key in ("arch", "epochs", "test_accuracy", "training_seconds", "date")}
 
 
-def _save(model, metadata: dict, history, out: Path, x_test: np.ndarray, y_test: np.ndarray) -> None:
+def _save(model, metadata: dict, history, out: Path, x_test: np.ndarray, y_test: np.ndarray,
+          test_predicted: np.ndarray) -> None:
     """The model without its optimizer state (it would triple the file, and the live side never
-    trains), its LiteRT export (checked on the test digits), its model.json and its history.json."""
+    trains), its LiteRT export (checked on the test digits against `test_predicted`, the model's
+    own readings of them), its model.json and its history.json."""
     inference = type(model).from_config(model.get_config())
     inference.set_weights(model.get_weights())
     inference.save(out)
-    metadata["litert"] = export_litert(inference, out, x_test, y_test)
+    metadata["litert"] = export_litert(inference, out, x_test, y_test, test_predicted)
     metadata_path(out).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
     history_values = {k: [float(v) for v in values] for k, values in history.history.items()}
     history_path(out).write_text(json.dumps(history_values, indent=2) + "\n", encoding="utf-8")
@@ -417,7 +419,7 @@ def run_context(config: TrainConfig) -> dict:
         "commit": commit,
         "fine_tuned_from": _origin(config.init),
     }
-    _save(model, metadata, history, config.out, x_test, y_test)
+    _save(model, metadata, history, config.out, x_test, y_test, test_predicted)
     return metadata
 
 
