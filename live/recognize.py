@@ -86,8 +86,9 @@ def decide(seg: Segmentation, read: Readings) -> tuple[list[int], float]:
     the reading explains the frame's ink: its ink-weighted log-probability per unit of ink.
 
     Each digit-sized piece takes its best own reading: one digit, not a digit, or a split into
-    touching digits (each piece a digit, not all of them 1s, scored against the whole read as one
-    digit). A piece too small to be a digit alone costs nothing to leave out. Then unions of
+    touching digits (each piece a digit, not all of them 1s, scored by the product of their
+    probabilities against the whole read as one digit: a cut into more digits must be read more
+    surely than a cut into fewer). A piece too small to be a digit alone costs nothing to leave out. Then unions of
     pieces are taken, most gain first, where their ink-weighted log-probability as one digit
     beats what their pieces score on their own.
     """
@@ -116,8 +117,7 @@ def decide(seg: Segmentation, read: Readings) -> tuple[list[int], float]:
         pieces = list(range(int(starts[k]), int(starts[k + 1])))
         if not all(read.is_digit[p] for p in pieces) or all(read.labels[p] == 1 for p in pieces):
             continue
-        ink = np.array([np.count_nonzero(c.ink) for c in proposal.candidates], np.float64)
-        score = seg.atom_ink[atom] * float((ink / ink.sum()) @ read.log_digit[pieces])
+        score = seg.atom_ink[atom] * float(read.log_digit[pieces].sum())
         # A split competes with the whole read as one digit: the whole's "not a digit" means
         # "not one digit", which touching digits are.
         if score > best_whole[atom]:

@@ -376,6 +376,16 @@ def test_a_wide_piece_is_read_whole_or_split_as_the_model_reads_it_more_surely(c
     assert choose(seg, _readings(classes, sureness)) == expected
 
 
+def test_a_cut_into_more_digits_must_read_surer_than_a_cut_into_fewer():
+    from live.recognize import choose
+
+    # A touching "20" offered whole, cut in two (2, 0) and cut in three (the 2 halved): each half
+    # of the 2 reads as a fair 2, but three readings together are less likely than the two.
+    seg = _segmentation([100], [((0,), 1), ((0,), 2), ((0,), 3)])
+    read = _readings([REJECT, 2, 0, 2, 2, 0], [0.6, 0.99, 0.7, 0.75, 0.99, 0.85])
+    assert choose(seg, read) == [1, 2]
+
+
 @pytest.mark.parametrize("classes, sureness, expected", [
     ([REJECT, 1, 4], [0.9, 0.99, 0.99], [2]),  # an angle and a stem: a 4
     ([4, 1, 4], [0.9, 0.99, 0.99], [2]),  # a 4 and a broken-off stroke of it
