@@ -249,6 +249,25 @@ def erase_rulings(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray, min_h
     return erased
 
 
+def fill_hollow_strokes(mask: np.ndarray, stats: np.ndarray, gray: np.ndarray, block: int, max_h: float) -> bool:
+    """Fill, in `mask`, the middles of strokes wider than the threshold's `block` window; True
+    if any was filled. A marker digit close to the camera comes out as the outlines of its
+    strokes, and the inner outline of a 0's or a 9's loop is a 0 of its own beside the outer one.
+    Filled before the pieces are labelled, the loop is one piece again. Only a piece at least
+    three times the window's height, and no taller than `max_h`, can be a digit with such a
+    stroke (no readable digit's stroke is a third of its height). Its box's dark holes are
+    filled as a candidate's are (`fill_dark_holes`), the other pieces inside it counted as ink,
+    so that the inner outline walls off the loop's paper."""
+    filled = False
+    for x, y, w, h in stats[1:, :4][(stats[1:, 3] >= 3 * block) & (stats[1:, 3] <= max_h)]:
+        region = mask[y:y + h, x:x + w]
+        solid = fill_dark_holes(region, gray[y:y + h, x:x + w])
+        if solid is not region:
+            region[:] = solid
+            filled = True
+    return filled
+
+
 def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Labels and stats of the 8-connected components. BBDT on one thread measured fastest here
     (1.9 ms at 720p against 2.8 ms for OpenCV's default on two threads)."""
@@ -552,6 +571,8 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
     mask = below(gray, mean, cfg.threshold_offset)
     labels, stats = _components(mask)
     if erase_rulings(mask, labels, stats, min_h, hairline, cfg):
+        labels, stats = _components(mask)
+    if fill_hollow_strokes(mask, stats, gray, _odd(cfg.block_frac * (block_side or min(gray.shape))), max_h):
         labels, stats = _components(mask)
     xs, ys, ws, hs, areas = stats[1:].T
     # Pieces worth considering: not specks, not larger than the largest digit.

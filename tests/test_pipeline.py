@@ -870,6 +870,21 @@ def test_hair_brick_and_wood_grain_give_no_digits(recognizer):
     assert false <= 1, f"{false} false digits in 15 frames of hair, brick and wood grain"
 
 
+def test_a_marker_zero_filling_a_close_up_is_one_piece_with_its_loop_open():
+    """A marker stroke wider than the threshold's window comes out as its two outlines: the inner
+    outline of a 0's loop must not stand as a second 0 inside the first."""
+    frame = np.full((300, 300), 200, np.uint8)
+    cv2.ellipse(frame, (150, 150), (70, 110), 0, 0, 360, 30, 36)  # a 0, 256 px tall, 36 px stroke
+    seg = segment(frame)
+    assert seg.atom_alone.sum() == 1, [p.candidates[0].box_xywh for p in seg.proposals]
+    whole = seg.proposals[0].candidates[0]
+    x, y, w, h = whole.box_xywh
+    assert h > 240 and w > 160
+    ink_h, ink_w = whole.ink.shape  # a large candidate's ink is cut out small
+    assert whole.ink[ink_h // 2, ink_w // 2] == 0, "the loop's paper is no ink"
+    assert whole.ink[ink_h // 2, round(18 / h * ink_h)] > 0, "the stroke's middle is ink"
+
+
 def test_a_large_hairline_digit_keeps_its_ink_when_shrunk():
     # A 1 px pen line around a 600 px digit averages below the cut when shrunk to the working
     # size. Its candidate must keep ink: an empty one reads as nothing, and on a turned frame
