@@ -115,3 +115,24 @@ def test_digits_are_narrowed_as_people_write_them(digits):
     assert abs(np.mean([height(a) for a in narrowed]) - np.mean([height(b) for b in plain])) < 1.0
     # By default MNIST is read as written.
     np.testing.assert_array_equal(augment(images, 1.0, rng=4, config=still), plain)
+
+
+def test_long_tails_stretch_the_stems_of_4s_7s_and_9s_only(digits):
+    from live.boxes import ink_bounds
+    from training.augment import long_tails
+
+    images, labels = digits
+    tailed = long_tails(images, labels, np.random.default_rng(0), replace(DEFAULT_CONFIG, tail_share=1.0))
+    stemmed = np.isin(labels, (4, 7, 9))
+    changed = np.array([not np.array_equal(a, b) for a, b in zip(images, tailed)])
+    assert changed[stemmed].all() and not changed[~stemmed].any()
+    aspects = []
+    for before, after in zip(images[stemmed], tailed[stemmed]):
+        _, _, w0, h0 = ink_bounds(before > 0)
+        _, _, w1, h1 = ink_bounds(after > 0)
+        assert h1 >= 19 and w1 / h1 <= w0 / h0 + 0.05  # fitted into MNIST's 20 px box again, longer
+        assert 0.6 * before.sum() < after.sum() < 1.6 * before.sum()  # the same pen
+        aspects.append((w1 / h1) / (w0 / h0))
+    assert np.mean(aspects) < 0.85
+    untouched = long_tails(images, labels, np.random.default_rng(0), DEFAULT_CONFIG)
+    assert untouched is images  # off by default

@@ -36,7 +36,7 @@ from live.contract import CONTRACT, NUM_DIGITS, REJECT_LABEL, contexts_to_input,
 from live.mnist import DataError, load_mnist
 from live.model_file import ModelError, calibrate, load_model, metadata_path, read_metadata
 from live.runtime import import_keras
-from training.augment import DEFAULT_CONFIG as AUGMENT, augment
+from training.augment import DEFAULT_CONFIG as AUGMENT, augment, long_tails
 from training.export import export_litert
 from training.model import (ARCHS, CNN_BLOCKS, build_context_cnn, build_model, history_path, patch_model_of,
                             predict_probabilities)
@@ -79,6 +79,7 @@ class TrainConfig:
     scene_frames: int | None = None  # None: CONTEXT_SCENE_FRAMES (with init only)
     patch: bool = False  # with init: train its patch branch further instead of its context branch
     narrow: float = 0.0  # share of the digits narrowed (training.augment.AugmentConfig.narrow_share)
+    tails: float = 0.0  # share of the 4s, 7s and 9s drawn long-stemmed (AugmentConfig.tail_share)
     frozen_blocks: int = 0  # with patch: convolution blocks of the init model kept as they are
 
 
@@ -124,6 +125,8 @@ def _make_sequence_class():
             images = np.where(is_negative[:, None, None], self.negatives[negative_ids], self.x[digit_ids])
             labels = np.where(is_negative, REJECT_LABEL, self.y[digit_ids])
             rng = np.random.default_rng([self.seed, self.epoch, index])
+            if self.augment_config.tail_share:
+                images = long_tails(images, labels, rng, self.augment_config)
             light = self.epoch >= self.epochs - FINAL_EPOCHS_LIGHT
             strength = self.strength * (LIGHT_STRENGTH if light else 1.0)
             augmented = augment(images, strength, rng, self.augment_config)
@@ -198,6 +201,11 @@ def run(config: TrainConfig) -> dict:
                          f"them, such as models_saved/readers/mnist.keras")
     if not 0.0 <= config.narrow <= 1.0:
         raise ValueError(f"--narrow {config.narrow} is a share of the digits: give one between 0 and 1")
+    if not 0.0 <= config.tails <= 1.0:
+        raise ValueError(f"--tails {config.tails} is a share of the 4s, 7s and 9s: give one between 0 and 1")
+    if config.tails and config.init is not None and not config.patch:
+        raise ValueError("--tails changes the digits a patch branch learns: give it when training one "
+                         "(without --init, or with --init and --patch)")
     if config.patch and config.init is None:
         raise ValueError("--patch trains a trained model's patch branch further; give that model with --init")
     if config.frozen_blocks and not config.patch:
@@ -222,7 +230,8 @@ def run(config: TrainConfig) -> dict:
         # Twice an epoch's need, so each epoch draws a different subset (then augments it).
         negatives_fit = make_negatives(2 * per_epoch, x_fit, rng)
         val_negatives = make_negatives(int(validation_size * NEGATIVE_SHARE), x_val, rng)
-        x_val_seen = np.concatenate([augment(x_val, config.strength, rng, _augment_config(config)), val_negatives])
+        x_val_tailed = long_tails(x_val, y_val, rng, _augment_config(config))
+        x_val_seen = np.concatenate([augment(x_val_tailed, config.strength, rng, _augment_config(config)), val_negatives])
         y_val_seen = np.concatenate([y_val, np.full(len(val_negatives), REJECT_LABEL)])
         # Groups of test digits: a reject check that shares no digit with training.
         test_negatives = make_negatives(2000, x_test, rng)
@@ -293,13 +302,16 @@ def run(config: TrainConfig) -> dict:
         metadata["patch_branch_trained_further_from"] = _origin(config.init)
         metadata["narrowed_share"] = config.narrow
         metadata["frozen_blocks"] = config.frozen_blocks
+    if config.tails:
+        metadata["tailed_share"] = config.tails
     _save(model, metadata, history, config.out, x_test, y_test, test_predicted)
     return metadata
 
 
 def _augment_config(config: TrainConfig):
-    """The augmentation, with `config.narrow` of the digits narrowed."""
-    return dataclasses.replace(AUGMENT, narrow_share=config.narrow)
+    """The augmentation, with `config.narrow` of the digits narrowed and `config.tails` of the
+    4s, 7s and 9s drawn long-stemmed."""
+    return dataclasses.replace(AUGMENT, narrow_share=config.narrow, tail_share=config.tails)
 
 
 def _under_context_of(context_model, patch_model):
@@ -461,6 +473,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--narrow", type=float, default=0.0, metavar="SHARE",
                         help="narrow this share of the training digits (and of the scenes' digits), as people "
                              "write narrower than MNIST's writers: 0 (default) to 1")
+    parser.add_argument("--tails", type=float, default=0.0, metavar="SHARE",
+                        help="draw this share of the 4s, 7s and 9s with a long stem, as many people write "
+                             "them: 0 (default) to 1")
     parser.add_argument("--frozen-blocks", type=int, default=0, metavar="N",
                         help=f"with --patch: keep the first N of the patch branch's {CNN_BLOCKS} convolution "
                              "blocks as they are (default 0), so that a product with the --init model computes "
@@ -476,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
         data=args.data, distribute=args.distribute, limit=args.limit, strength=args.strength,
         verbose=0 if args.quiet else 1, init=args.init, scene_frames=args.scene_frames, patch=args.patch,
-        narrow=args.narrow, frozen_blocks=args.frozen_blocks,
+        narrow=args.narrow, tails=args.tails, frozen_blocks=args.frozen_blocks,
     )
     try:
         check_data_path(args.data)
