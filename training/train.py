@@ -12,7 +12,8 @@ CNN a second input, the frame around each patch, and trains that branch on what 
 segmenter proposes in rendered camera scenes and in real photographs without digits
 (`training.scenes`). `--patch` trains a trained model's patch branch further, its context branch
 kept as it is; `--init` then fits the context branch to the changed patch branch. `--narrow`
-narrows a share of the digits, as people write narrower than MNIST's writers. The shipped model
+narrows a share of the digits, as people write narrower than MNIST's writers, and `--tails`
+draws a share of the 4s, 7s and 9s with the long stem many people give them. The shipped model
 joins two models trained this way (`training.readers`; the README lists the commands).
 """
 from __future__ import annotations
@@ -327,8 +328,11 @@ def _under_context_of(context_model, patch_model):
 
 
 def _origin(model_path: Path) -> dict:
-    """What model.json says of a model another was trained from."""
-    return {key: read_metadata(model_path).get(key) for key in ("arch", "epochs", "test_accuracy", "training_seconds", "date")}
+    """What model.json says of a model another was trained from, with the shares of its digits
+    narrowed and drawn long-stemmed where it had any."""
+    metadata = read_metadata(model_path)
+    origin = {key: metadata.get(key) for key in ("arch", "epochs", "test_accuracy", "training_seconds", "date")}
+    return origin | {key: metadata[key] for key in ("narrowed_share", "tailed_share") if metadata.get(key)}
 
 
 def _save(model, metadata: dict, history, out: Path, x_test: np.ndarray, y_test: np.ndarray,
