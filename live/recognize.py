@@ -88,9 +88,9 @@ def decide(seg: Segmentation, read: Readings) -> tuple[list[int], float]:
     Each digit-sized piece takes its best own reading: one digit, not a digit, or a split into
     touching digits (each piece a digit, not all of them 1s, scored by the product of their
     probabilities against the whole read as one digit: a cut into more digits must be read more
-    surely than a cut into fewer). A piece too small to be a digit alone costs nothing to leave out. Then unions of
-    pieces are taken, most gain first, where their ink-weighted log-probability as one digit
-    beats what their pieces score on their own.
+    surely than a cut into fewer). A piece too small to be a digit alone costs nothing to leave
+    out. Then unions of pieces are taken, most gain first, where their ink-weighted
+    log-probability as one digit beats what their pieces score on their own.
     """
     starts = np.cumsum([0] + [len(p.candidates) for p in seg.proposals])
     atoms = len(seg.atom_ink)

@@ -95,10 +95,16 @@ def _odd(n: float) -> int:
 _GROW = np.ones((3, 3), np.uint8)
 
 
+def window_side(gray: np.ndarray, cfg: SegmentConfig, side: int | None = None) -> int:
+    """The threshold's window (odd, px): `cfg.block_frac` of `side` (default: the image's shorter
+    side)."""
+    return _odd(cfg.block_frac * (side or min(gray.shape)))
+
+
 def local_mean(gray: np.ndarray, cfg: SegmentConfig, side: int | None = None) -> np.ndarray:
-    """Each pixel's window mean (uint8), as OpenCV's mean adaptive threshold computes it. The
-    window is `cfg.block_frac` of `side` (default: the image's shorter side)."""
-    block = _odd(cfg.block_frac * (side or min(gray.shape)))
+    """Each pixel's window mean (uint8), as OpenCV's mean adaptive threshold computes it, over
+    `window_side`."""
+    block = window_side(gray, cfg, side)
     return cv2.boxFilter(gray, cv2.CV_8U, (block, block), borderType=cv2.BORDER_REPLICATE | cv2.BORDER_ISOLATED)
 
 
@@ -572,7 +578,7 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
     labels, stats = _components(mask)
     if erase_rulings(mask, labels, stats, min_h, hairline, cfg):
         labels, stats = _components(mask)
-    if fill_hollow_strokes(mask, stats, gray, _odd(cfg.block_frac * (block_side or min(gray.shape))), max_h):
+    if fill_hollow_strokes(mask, stats, gray, window_side(gray, cfg, block_side), max_h):
         labels, stats = _components(mask)
     xs, ys, ws, hs, areas = stats[1:].T
     # Pieces worth considering: not specks, not larger than the largest digit.

@@ -186,7 +186,10 @@ def long_tail(image_u8: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig
 def long_tails(images_u8: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
                cfg: AugmentConfig) -> np.ndarray:
     """`cfg.tail_share` of the 4s, 7s and 9s among `images_u8` with long tails (`long_tail`);
-    the rest, and every other class, unchanged."""
+    the rest, and every other class, unchanged. With no share, `images_u8` itself, and `rng` is
+    left as it was, so a run without tails draws what it drew before they existed."""
+    if cfg.tail_share <= 0:
+        return images_u8
     picked = np.flatnonzero(np.isin(labels, TAILED_DIGITS) & (rng.random(len(labels)) < cfg.tail_share))
     if picked.size == 0:
         return images_u8

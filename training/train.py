@@ -126,8 +126,7 @@ def _make_sequence_class():
             images = np.where(is_negative[:, None, None], self.negatives[negative_ids], self.x[digit_ids])
             labels = np.where(is_negative, REJECT_LABEL, self.y[digit_ids])
             rng = np.random.default_rng([self.seed, self.epoch, index])
-            if self.augment_config.tail_share:
-                images = long_tails(images, labels, rng, self.augment_config)
+            images = long_tails(images, labels, rng, self.augment_config)
             light = self.epoch >= self.epochs - FINAL_EPOCHS_LIGHT
             strength = self.strength * (LIGHT_STRENGTH if light else 1.0)
             augmented = augment(images, strength, rng, self.augment_config)
