@@ -193,7 +193,8 @@ def fill_dark_holes(ink: np.ndarray, region: np.ndarray, work_side: int = 96) ->
     threshold's window comes out hollow (its middle is no darker than its window's mean), and a
     hollow 7 reads as an 8. A 0's or an 8's hole is paper: nearer the paper's grey than the ink's.
     `region` is the grey image under the ink. Holes are found on a copy at most `work_side` px
-    long, so a large candidate costs no more."""
+    long, so a large candidate costs no more. Where nothing is filled, `ink` itself comes back
+    (`fill_hollow_strokes` tells a change by that)."""
     height, width = ink.shape
     small_ink, small_region = ink, region
     if max(height, width) > work_side:

@@ -230,13 +230,14 @@ def run(config: TrainConfig) -> dict:
         # Twice an epoch's need, so each epoch draws a different subset (then augments it).
         negatives_fit = make_negatives(2 * per_epoch, x_fit, rng)
         val_negatives = make_negatives(int(validation_size * NEGATIVE_SHARE), x_val, rng)
-        x_val_tailed = long_tails(x_val, y_val, rng, _augment_config(config))
-        x_val_seen = np.concatenate([augment(x_val_tailed, config.strength, rng, _augment_config(config)), val_negatives])
+        augmentation = _augment_config(config)
+        x_val_tailed = long_tails(x_val, y_val, rng, augmentation)
+        x_val_seen = np.concatenate([augment(x_val_tailed, config.strength, rng, augmentation), val_negatives])
         y_val_seen = np.concatenate([y_val, np.full(len(val_negatives), REJECT_LABEL)])
         # Groups of test digits: a reject check that shares no digit with training.
         test_negatives = make_negatives(2000, x_test, rng)
         train_data = _make_sequence_class()(
-            x_fit, y_fit, negatives_fit, epochs, batch_size, config.strength, config.seed, _augment_config(config),
+            x_fit, y_fit, negatives_fit, epochs, batch_size, config.strength, config.seed, augmentation,
             workers=1, use_multiprocessing=False, max_queue_size=16,
         )
         fit_inputs = {"x": train_data}
