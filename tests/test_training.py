@@ -90,7 +90,8 @@ def context_trained(trained, tmp_path_factory) -> tuple[Path, dict]:
     if importlib.util.find_spec("skimage") is None:
         pytest.skip("the real photographs ship in scikit-image's wheel")
     out = tmp_path_factory.mktemp("context") / "context.keras"
-    return out, run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=trained[0], scene_frames=40, verbose=0))
+    return out, run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=trained[0], scene_frames=40,
+                                tails=0.3, tailed=(7, 9), verbose=0))
 
 
 def test_the_context_stage_adds_a_second_input_and_keeps_the_patch_reading(trained, context_trained):
@@ -102,6 +103,7 @@ def test_the_context_stage_adds_a_second_input_and_keeps_the_patch_reading(train
     out, metadata = context_trained
     assert metadata["fine_tuned_from"]["test_accuracy"] == start_metadata["test_accuracy"]
     assert metadata["scene_samples"]["digits"] > 50 and metadata["scene_samples"]["not_digits"] > 50
+    assert metadata["tailed_share"] == 0.3 and metadata["tailed_digits"] == [7, 9]  # its scenes' 7s and 9s
     assert metadata["segment_config"] == dataclasses.asdict(SegmentConfig()) and metadata["commit"]
     model = load_model(out)
     assert [tuple(i.shape) for i in model.inputs] == [(None, 28, 28, 1), (None, 32, 32, 1)]
@@ -115,7 +117,7 @@ def test_the_context_stage_adds_a_second_input_and_keeps_the_patch_reading(train
 def narrow_trained(context_trained, tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("narrow") / "narrow.keras"
     return out, run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=context_trained[0], patch=True,
-                                narrow=0.5, tails=0.3, frozen_blocks=3, verbose=0))
+                                narrow=0.5, tails=0.3, tailed=(7, 9), frozen_blocks=3, verbose=0))
 
 
 def test_the_patch_stage_trains_the_patch_branch_and_keeps_the_context_branch(context_trained, narrow_trained):
@@ -124,6 +126,7 @@ def test_the_patch_stage_trains_the_patch_branch_and_keeps_the_context_branch(co
     start, start_metadata = context_trained
     out, metadata = narrow_trained
     assert metadata["narrowed_share"] == 0.5 and metadata["tailed_share"] == 0.3 and metadata["frozen_blocks"] == 3
+    assert metadata["tailed_digits"] == [7, 9]
     assert metadata["patch_branch_trained_further_from"]["test_accuracy"] == start_metadata["test_accuracy"]
     assert metadata["arch"] == "cnn+context" and metadata["test_accuracy"] > 0.8
     before, after = load_model(start), load_model(out)
@@ -173,6 +176,7 @@ def test_two_readers_make_one_model_that_reads_as_both_agree(context_trained, na
     assert metadata["arch"] == "readers" and metadata["test_accuracy"] > 0.8 and metadata["temperature"] > 0
     assert [reader["file"] for reader in metadata["readers"]] == [path.name for path in paths]
     assert metadata["readers"][1]["narrowed_share"] == 0.5 and metadata["contract"] == CONTRACT
+    assert metadata["readers"][1]["tailed_digits"] == [7, 9]
     assert metadata["shared_layers"] == 10
     # Saved and loaded in safe mode, read in one call, by Keras and by LiteRT alike.
     saved = calibrate(np.asarray(load_model(out)([patches, contexts])), metadata["temperature"])
@@ -233,7 +237,8 @@ def test_temperature_fit_recovers_a_known_temperature():
         (["--patch"], "give that model with --init"),
         (["--narrow", "2"], "between 0 and 1"),
         (["--tails", "-0.1"], "between 0 and 1"),
-        (["--init", "models_saved/readers/mnist.keras", "--tails", "0.3"], "with --init and --patch"),
+        (["--tails", "0.3", "--tailed", "58"], "4, 7 and 9"),
+        (["--tails", "0.3", "--tailed", "7,9"], "such as --tailed 79"),
         (["--frozen-blocks", "3"], "give it with --patch"),
         (["--init", "models_saved/model.keras"], "models_saved/readers/mnist.keras"),
     ],

@@ -27,6 +27,26 @@ def test_scene_samples_are_labelled_patches_with_contexts_and_repeatable():
     assert all(np.array_equal(a, b) for a, b in zip(again, (patches, contexts, classes)))
 
 
+def test_scene_digits_can_be_drawn_long_stemmed_as_the_patch_branch_learnt_them():
+    if importlib.util.find_spec("skimage") is None:
+        pytest.skip("the real photographs ship in scikit-image's wheel")
+    from live.boxes import ink_bounds
+
+    images, labels = load_sample_digits()
+
+    def aspects(samples) -> dict[bool, float]:
+        patches, _, classes = samples
+        ratios = np.array([w / h for _, _, w, h in (ink_bounds(p > 60) for p in patches)])
+        stemmed = np.isin(classes, (7, 9))
+        others = (classes != REJECT_LABEL) & ~stemmed
+        return {True: float(np.median(ratios[stemmed])), False: float(np.median(ratios[others]))}
+
+    plain = aspects(scene_samples(images, labels, frames=30, seed=3, workers=1))
+    tailed = aspects(scene_samples(images, labels, frames=30, seed=3, workers=1, tails=1.0, tailed=(7, 9)))
+    assert tailed[True] < 0.85 * plain[True]  # 7s and 9s, longer than they were
+    assert abs(tailed[False] - plain[False]) < 0.1 * plain[False]  # every other digit as it was
+
+
 def test_candidates_take_a_digit_label_only_when_they_match_one_and_reject_only_when_they_touch_none():
     truth = np.array([[100, 100, 40, 60]])
     boxes = np.array([[102, 101, 38, 58],  # the digit

@@ -44,6 +44,9 @@ class AugmentConfig:
     # 4, a 9's loop shrinks from about 45 % of its height to 18 %). Off by default, as narrowing is.
     max_tail_stretch: float = 4.0
     tail_share: float = 0.0
+    # The digits drawn long-stemmed (`--tailed`). A long-stemmed 4 is a "y", or an "A" where its
+    # top is closed: a reader that also learns those 4s takes letters for digits.
+    tailed_digits: tuple[int, ...] = (4, 7, 9)
     # Leaves the digit inside the 28x28 frame (MNIST keeps a 4 px border).
     max_shift_px: float = 2.5
     # The work canvas is upsampled so that one morphology step is half an MNIST pixel: a thin
@@ -157,10 +160,6 @@ def augment_one(
     return out
 
 
-# The digits whose stem is drawn long (AugmentConfig.tail_share).
-TAILED_DIGITS = (4, 7, 9)
-
-
 def long_tail(image_u8: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> np.ndarray:
     """One uint8 28x28 digit with the part below a cut at 50-70 % of its height stretched down,
     fitted into MNIST's layout again: a 9 with a long tail and a small loop, a long-stemmed 7."""
@@ -185,12 +184,12 @@ def long_tail(image_u8: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig
 
 def long_tails(images_u8: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
                cfg: AugmentConfig) -> np.ndarray:
-    """`cfg.tail_share` of the 4s, 7s and 9s among `images_u8` with long tails (`long_tail`);
-    the rest, and every other class, unchanged. With no share, `images_u8` itself, and `rng` is
+    """`cfg.tail_share` of the digits of `cfg.tailed_digits` among `images_u8` with long tails
+    (`long_tail`); the rest, and every other class, unchanged. With no share, `images_u8` itself, and `rng` is
     left as it was, so a run without tails draws what it drew before they existed."""
     if cfg.tail_share <= 0:
         return images_u8
-    picked = np.flatnonzero(np.isin(labels, TAILED_DIGITS) & (rng.random(len(labels)) < cfg.tail_share))
+    picked = np.flatnonzero(np.isin(labels, cfg.tailed_digits) & (rng.random(len(labels)) < cfg.tail_share))
     if picked.size == 0:
         return images_u8
     out = images_u8.copy()

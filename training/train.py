@@ -13,7 +13,8 @@ segmenter proposes in rendered camera scenes and in real photographs without dig
 (`training.scenes`). `--patch` trains a trained model's patch branch further, its context branch
 kept as it is; `--init` then fits the context branch to the changed patch branch. `--narrow`
 narrows a share of the digits, as people write narrower than MNIST's writers, and `--tails`
-draws a share of the 4s, 7s and 9s with the long stem many people give them. The shipped model
+draws a share of the 4s, 7s and 9s with the long stem many people give them; given to the
+context stage, both draw the scenes' digits so too. The shipped model
 joins two models trained this way (`training.readers`; the README lists the commands).
 """
 from __future__ import annotations
@@ -80,7 +81,8 @@ class TrainConfig:
     scene_frames: int | None = None  # None: CONTEXT_SCENE_FRAMES (with init only)
     patch: bool = False  # with init: train its patch branch further instead of its context branch
     narrow: float = 0.0  # share of the digits narrowed (training.augment.AugmentConfig.narrow_share)
-    tails: float = 0.0  # share of the 4s, 7s and 9s drawn long-stemmed (AugmentConfig.tail_share)
+    tails: float = 0.0  # share of the tailed digits drawn long-stemmed (AugmentConfig.tail_share)
+    tailed: tuple[int, ...] = (4, 7, 9)  # which digits (AugmentConfig.tailed_digits)
     frozen_blocks: int = 0  # with patch: convolution blocks of the init model kept as they are
 
 
@@ -202,10 +204,10 @@ def run(config: TrainConfig) -> dict:
     if not 0.0 <= config.narrow <= 1.0:
         raise ValueError(f"--narrow {config.narrow} is a share of the digits: give one between 0 and 1")
     if not 0.0 <= config.tails <= 1.0:
-        raise ValueError(f"--tails {config.tails} is a share of the 4s, 7s and 9s: give one between 0 and 1")
-    if config.tails and config.init is not None and not config.patch:
-        raise ValueError("--tails changes the digits a patch branch learns: give it when training one "
-                         "(without --init, or with --init and --patch)")
+        raise ValueError(f"--tails {config.tails} is a share of the tailed digits: give one between 0 and 1")
+    if not config.tailed or any(d not in (4, 7, 9) for d in config.tailed):
+        raise ValueError("--tailed takes some of the digits with a stem, 4, 7 and 9, written together, "
+                         "such as --tailed 79")
     if config.patch and config.init is None:
         raise ValueError("--patch trains a trained model's patch branch further; give that model with --init")
     if config.frozen_blocks and not config.patch:
@@ -305,14 +307,16 @@ def run(config: TrainConfig) -> dict:
         metadata["frozen_blocks"] = config.frozen_blocks
     if config.tails:
         metadata["tailed_share"] = config.tails
+        metadata["tailed_digits"] = list(config.tailed)
     _save(model, metadata, history, config.out, x_test, y_test, test_predicted)
     return metadata
 
 
 def _augment_config(config: TrainConfig):
     """The augmentation, with `config.narrow` of the digits narrowed and `config.tails` of the
-    4s, 7s and 9s drawn long-stemmed."""
-    return dataclasses.replace(AUGMENT, narrow_share=config.narrow, tail_share=config.tails)
+    digits of `config.tailed` drawn long-stemmed."""
+    return dataclasses.replace(AUGMENT, narrow_share=config.narrow, tail_share=config.tails,
+                               tailed_digits=config.tailed)
 
 
 def _under_context_of(context_model, patch_model):
@@ -332,7 +336,8 @@ def _origin(model_path: Path) -> dict:
     narrowed and drawn long-stemmed where it had any."""
     metadata = read_metadata(model_path)
     origin = {key: metadata.get(key) for key in ("arch", "epochs", "test_accuracy", "training_seconds", "date")}
-    return origin | {key: metadata[key] for key in ("narrowed_share", "tailed_share") if metadata.get(key)}
+    return origin | {key: metadata[key] for key in ("narrowed_share", "tailed_share", "tailed_digits")
+                     if metadata.get(key)}
 
 
 def _save(model, metadata: dict, history, out: Path, x_test: np.ndarray, y_test: np.ndarray,
@@ -355,7 +360,8 @@ def on_paper(digits: np.ndarray, labels: np.ndarray, count: int, rng: np.random.
     contexts and labels, as the context stage trains and checks its model on beside the scenes."""
     picked = rng.choice(len(digits), size=min(count, len(digits)), replace=False)
     negatives = make_negatives(int(count * NEGATIVE_SHARE), digits, rng)
-    patches = np.concatenate([augment(digits[picked], strength, rng, augment_config), negatives])
+    drawn = long_tails(digits[picked], labels[picked], rng, augment_config)
+    patches = np.concatenate([augment(drawn, strength, rng, augment_config), negatives])
     classes = np.concatenate([labels[picked], np.full(len(negatives), REJECT_LABEL)])
     return patches, paper_context(patches, rng), classes
 
@@ -375,8 +381,9 @@ def run_context(config: TrainConfig) -> dict:
     x_fit, y_fit, x_val, y_val, x_test, y_test = _mnist_splits(config)
     keras = import_keras()
     rng = np.random.default_rng(config.seed)
-    fit_scenes = scene_samples(x_fit, y_fit, scene_frames, seed=config.seed, narrow=config.narrow)
-    val_scenes = scene_samples(x_val, y_val, max(20, scene_frames // 10), seed=config.seed + 1, narrow=config.narrow)
+    drawn = {"narrow": config.narrow, "tails": config.tails, "tailed": config.tailed}
+    fit_scenes = scene_samples(x_fit, y_fit, scene_frames, seed=config.seed, **drawn)
+    val_scenes = scene_samples(x_val, y_val, max(20, scene_frames // 10), seed=config.seed + 1, **drawn)
 
     paper = {"rng": rng, "strength": config.strength, "augment_config": _augment_config(config)}
     parts = [fit_scenes, on_paper(x_fit, y_fit, CONTEXT_PAPER_DIGITS, **paper)]
@@ -426,6 +433,7 @@ def run_context(config: TrainConfig) -> dict:
         "validation_accuracy": float(np.mean(val_probabilities.argmax(axis=1) == v_y)),
         "scene_frames": scene_frames,
         "narrowed_share": config.narrow,
+        **({"tailed_share": config.tails, "tailed_digits": list(config.tailed)} if config.tails else {}),
         "scene_samples": {"digits": int(np.sum(fit_scenes[2] != REJECT_LABEL)),
                           "not_digits": int(np.sum(fit_scenes[2] == REJECT_LABEL))},
         "photographs": list(TRAINING_PHOTOS),
@@ -478,8 +486,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="narrow this share of the training digits (and of the scenes' digits), as people "
                              "write narrower than MNIST's writers: 0 (default) to 1")
     parser.add_argument("--tails", type=float, default=0.0, metavar="SHARE",
-                        help="draw this share of the 4s, 7s and 9s with a long stem, as many people write "
-                             "them: 0 (default) to 1")
+                        help="draw this share of the 4s, 7s and 9s (or those of --tailed) with a long stem, "
+                             "as many people write them: 0 (default) to 1")
+    parser.add_argument("--tailed", default="479", metavar="DIGITS",
+                        help="with --tails: which of 4, 7 and 9 (default 479); a long-stemmed 4 looks like "
+                             "a y, so a reader that must tell letters from digits may leave it out (79)")
     parser.add_argument("--frozen-blocks", type=int, default=0, metavar="N",
                         help=f"with --patch: keep the first N of the patch branch's {CNN_BLOCKS} convolution "
                              "blocks as they are (default 0), so that a product with the --init model computes "
@@ -496,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
         data=args.data, distribute=args.distribute, limit=args.limit, strength=args.strength,
         verbose=0 if args.quiet else 1, init=args.init, scene_frames=args.scene_frames, patch=args.patch,
         narrow=args.narrow, tails=args.tails, frozen_blocks=args.frozen_blocks,
+        tailed=tuple(sorted({int(c) for c in args.tailed})) if args.tailed.isdigit() else (),
     )
     try:
         check_data_path(args.data)
