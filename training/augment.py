@@ -44,8 +44,9 @@ class AugmentConfig:
     # 4, a 9's loop shrinks from about 45 % of its height to 18 %). Off by default, as narrowing is.
     max_tail_stretch: float = 4.0
     tail_share: float = 0.0
-    # The digits drawn long-stemmed (`--tailed`). A long-stemmed 4 is a "y", or an "A" where its
-    # top is closed: a reader that also learns those 4s takes letters for digits.
+    # The digits drawn long-stemmed (`--tailed`). A long-stemmed 4 is close to a "y" (an "A" where
+    # its top is closed): a reader that learns those 4s reads more letters as 4s, and only the
+    # surroundings tell the two apart (the context stage draws its scenes' digits alike).
     tailed_digits: tuple[int, ...] = (4, 7, 9)
     # Leaves the digit inside the 28x28 frame (MNIST keeps a 4 px border).
     max_shift_px: float = 2.5
@@ -185,8 +186,8 @@ def long_tail(image_u8: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig
 def long_tails(images_u8: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
                cfg: AugmentConfig) -> np.ndarray:
     """`cfg.tail_share` of the digits of `cfg.tailed_digits` among `images_u8` with long tails
-    (`long_tail`); the rest, and every other class, unchanged. With no share, `images_u8` itself, and `rng` is
-    left as it was, so a run without tails draws what it drew before they existed."""
+    (`long_tail`); the rest, and every other class, unchanged. With no share, `images_u8` itself,
+    and `rng` is left as it was, so a run without tails draws what it drew before they existed."""
     if cfg.tail_share <= 0:
         return images_u8
     picked = np.flatnonzero(np.isin(labels, cfg.tailed_digits) & (rng.random(len(labels)) < cfg.tail_share))

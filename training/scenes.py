@@ -193,7 +193,8 @@ def scene_samples(digits_u8: np.ndarray, labels: np.ndarray, frames: int, seed: 
     `narrow` is the share of the digits narrowed as `python -m training.train --narrow` narrows
     them, `tails` the share of the digits of `tailed` drawn long-stemmed as `--tails` draws them:
     the context branch sees the digits its patch branch learnt beside the letters it must reject
-    (a long-stemmed 4 is a "y" on its own). Repeatable for a given seed and frame count, whatever the number of workers.
+    (a long-stemmed 4 is close to a "y" on its own). Repeatable for a given seed and frame count,
+    whatever the number of workers.
     """
     if frames <= 0:
         return _empty()
