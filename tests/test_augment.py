@@ -134,7 +134,7 @@ def test_long_tails_stretch_the_stems_of_4s_7s_and_9s_only(digits):
         assert 0.6 * before.sum() < after.sum() < 1.6 * before.sum()  # the same pen
         aspects.append((w1 / h1) / (w0 / h0))
     assert np.mean(aspects) < 0.85
-    # Only the digits asked for: a long-stemmed 4 is a "y", which a reader may be kept from learning.
+    # Only the digits asked for: a long-stemmed 4 is close to a "y", which a reader may be kept from learning.
     sevens_nines = long_tails(images, labels, np.random.default_rng(0),
                               replace(DEFAULT_CONFIG, tail_share=1.0, tailed_digits=(7, 9)))
     changed = np.array([not np.array_equal(a, b) for a, b in zip(images, sevens_nines)])

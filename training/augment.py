@@ -19,6 +19,10 @@ import numpy as np
 from live.contract import DIGIT_BOX, IMAGE_SIZE, fit_to_mnist, ink_to_patch, stroke_width
 
 
+# The digits with a stem that people may draw long (`long_tail`).
+STEMMED_DIGITS = (4, 7, 9)
+
+
 @dataclass(frozen=True)
 class AugmentConfig:
     """Ranges at strength 1; each image draws uniformly within them, scaled by its strength."""
@@ -47,7 +51,7 @@ class AugmentConfig:
     # The digits drawn long-stemmed (`--tailed`). A long-stemmed 4 is close to a "y" (an "A" where
     # its top is closed): a reader that learns those 4s reads more letters as 4s, and only the
     # surroundings tell the two apart (the context stage draws its scenes' digits alike).
-    tailed_digits: tuple[int, ...] = (4, 7, 9)
+    tailed_digits: tuple[int, ...] = STEMMED_DIGITS
     # Leaves the digit inside the 28x28 frame (MNIST keeps a 4 px border).
     max_shift_px: float = 2.5
     # The work canvas is upsampled so that one morphology step is half an MNIST pixel: a thin

@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from live.contract import CONTEXT_SCALE, CONTEXT_SIZE, IMAGE_SIZE, REJECT_LABEL
+from training.augment import STEMMED_DIGITS
 
 # A candidate is that digit when its box and the digit's true box overlap this much (IoU).
 MATCH_IOU = 0.6
@@ -186,7 +187,7 @@ def _chunk(job: tuple[int, int, float, float, tuple[int, ...]]) -> Samples:
 
 def scene_samples(digits_u8: np.ndarray, labels: np.ndarray, frames: int, seed: int = 0,
                   workers: int = 2, narrow: float = 0.0, tails: float = 0.0,
-                  tailed: tuple[int, ...] = (4, 7, 9)) -> Samples:
+                  tailed: tuple[int, ...] = STEMMED_DIGITS) -> Samples:
     """Patches (uint8 (N, 28, 28)), contexts (uint8 (N, 32, 32)) and labels (0-9, or REJECT_LABEL)
     from `frames` rendered scenes and photograph frames.
 

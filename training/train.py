@@ -38,7 +38,7 @@ from live.contract import CONTRACT, NUM_DIGITS, REJECT_LABEL, contexts_to_input,
 from live.mnist import DataError, load_mnist
 from live.model_file import ModelError, calibrate, load_model, metadata_path, read_metadata
 from live.runtime import import_keras
-from training.augment import DEFAULT_CONFIG as AUGMENT, augment, long_tails
+from training.augment import DEFAULT_CONFIG as AUGMENT, STEMMED_DIGITS, augment, long_tails
 from training.export import export_litert
 from training.model import (ARCHS, CNN_BLOCKS, build_context_cnn, build_model, history_path, patch_model_of,
                             predict_probabilities)
@@ -82,7 +82,7 @@ class TrainConfig:
     patch: bool = False  # with init: train its patch branch further instead of its context branch
     narrow: float = 0.0  # share of the digits narrowed (training.augment.AugmentConfig.narrow_share)
     tails: float = 0.0  # share of the tailed digits drawn long-stemmed (AugmentConfig.tail_share)
-    tailed: tuple[int, ...] = (4, 7, 9)  # which digits (AugmentConfig.tailed_digits)
+    tailed: tuple[int, ...] = STEMMED_DIGITS  # which digits (AugmentConfig.tailed_digits)
     frozen_blocks: int = 0  # with patch: convolution blocks of the init model kept as they are
 
 
@@ -205,7 +205,7 @@ def run(config: TrainConfig) -> dict:
         raise ValueError(f"--narrow {config.narrow} is a share of the digits: give one between 0 and 1")
     if not 0.0 <= config.tails <= 1.0:
         raise ValueError(f"--tails {config.tails} is a share of the tailed digits: give one between 0 and 1")
-    if not config.tailed or any(d not in (4, 7, 9) for d in config.tailed):
+    if not config.tailed or any(d not in STEMMED_DIGITS for d in config.tailed):
         raise ValueError("--tailed takes some of the digits with a stem, 4, 7 and 9, written together, "
                          "such as --tailed 79")
     if config.patch and config.init is None:
