@@ -51,6 +51,9 @@ MAX_REJECTS = 24
 FRAME_SIZES = ((640, 480), (1280, 720))
 # Frames are rendered in chunks of this many, one seed per chunk, spread over the workers.
 CHUNK_FRAMES = 200
+# ... and each chunk draws its digits from this many training digits, picked at random and
+# narrowed and tailed once: several times what its frames hold, far fewer than the split.
+CHUNK_DIGITS = 5000
 
 _DIGITS: tuple[np.ndarray, np.ndarray] | None = None
 _PHOTOS: list[np.ndarray] | None = None
@@ -152,6 +155,8 @@ def _chunk(job: tuple[int, int, float, float, tuple[int, ...]]) -> Samples:
     cv2.setNumThreads(1)
     digits, labels = _DIGITS
     rng = np.random.default_rng(seed)
+    picked = rng.choice(len(digits), size=min(CHUNK_DIGITS, len(digits)), replace=False)
+    digits, labels = digits[picked], labels[picked]
     if tails > 0:
         digits = long_tails(digits, labels, rng, dataclasses.replace(DEFAULT_CONFIG, tail_share=tails,
                                                                      tailed_digits=tailed))

@@ -63,6 +63,9 @@ CONTEXT_SCENE_FRAMES = 4000
 CONTEXT_PAPER_DIGITS = 20_000
 CONTEXT_EPOCHS = 6
 CONTEXT_BATCH_SIZE = 256
+# --hard-negatives: the letters, words and symbols kept are those the --init model reads most as
+# a digit, out of this many times as many drawn.
+HARD_POOL_FACTOR = 5
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ class TrainConfig:
     tails: float = 0.0  # share of the tailed digits drawn long-stemmed (AugmentConfig.tail_share)
     tailed: tuple[int, ...] = STEMMED_DIGITS  # which digits (AugmentConfig.tailed_digits)
     frozen_blocks: int = 0  # with patch: convolution blocks of the init model kept as they are
+    hard_negatives: float = 0.0  # with patch: share of the negatives mined from letters (hard_negatives)
 
 
 DEFAULT_EPOCHS = {"cnn": 18, "mlp": 10}
@@ -210,6 +214,12 @@ def run(config: TrainConfig) -> dict:
                          "such as --tailed 79")
     if config.patch and config.init is None:
         raise ValueError("--patch trains a trained model's patch branch further; give that model with --init")
+    if not 0.0 <= config.hard_negatives <= 1.0:
+        raise ValueError(f"--hard-negatives {config.hard_negatives} is a share of the non-digits: give one "
+                         "between 0 and 1")
+    if config.hard_negatives and not config.patch:
+        raise ValueError("--hard-negatives mines the letters a trained model reads as digits: give it with "
+                         "--init MODEL --patch")
     if config.frozen_blocks and not config.patch:
         raise ValueError("--frozen-blocks keeps blocks of the --init model's patch branch: give it with --patch")
     if config.init is not None and not config.patch:
@@ -238,6 +248,9 @@ def run(config: TrainConfig) -> dict:
         y_val_seen = np.concatenate([y_val, np.full(len(val_negatives), REJECT_LABEL)])
         # Groups of test digits: a reject check that shares no digit with training.
         test_negatives = make_negatives(2000, x_test, rng)
+        if config.hard_negatives:
+            mined = hard_negatives(patch_model_of(start), int(round(len(negatives_fit) * config.hard_negatives)), rng)
+            negatives_fit[: len(mined)] = mined
         train_data = _make_sequence_class()(
             x_fit, y_fit, negatives_fit, epochs, batch_size, config.strength, config.seed, augmentation,
             workers=1, use_multiprocessing=False, max_queue_size=16,
@@ -305,11 +318,21 @@ def run(config: TrainConfig) -> dict:
         metadata["patch_branch_trained_further_from"] = _origin(config.init)
         metadata["narrowed_share"] = config.narrow
         metadata["frozen_blocks"] = config.frozen_blocks
+        metadata["hard_negative_share"] = config.hard_negatives
     if config.tails:
         metadata["tailed_share"] = config.tails
         metadata["tailed_digits"] = list(config.tailed)
     _save(model, metadata, history, config.out, x_test, y_test, test_predicted)
     return metadata
+
+
+def hard_negatives(model, count: int, rng: np.random.Generator) -> np.ndarray:
+    """`count` generated letters, words and symbols that `model` (a trained patch branch) reads most
+    as digits, out of HARD_POOL_FACTOR times as many: the non-digits closest to what it learnt as
+    digits (a "y" beside a long-stemmed 4), which random draws give it too seldom to tell apart."""
+    pool = make_negatives(count * HARD_POOL_FACTOR, rng=rng, text_only=True)
+    digit_probability = 1.0 - predict_probabilities(model, pool)[:, REJECT_LABEL]
+    return pool[np.argsort(-digit_probability, kind="stable")[:count]]
 
 
 def _augment_config(config: TrainConfig):
@@ -495,6 +518,10 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"with --patch: keep the first N of the patch branch's {CNN_BLOCKS} convolution "
                              "blocks as they are (default 0), so that a product with the --init model computes "
                              "them once (training.readers)")
+    parser.add_argument("--hard-negatives", type=float, default=0.0, metavar="SHARE",
+                        help="with --init and --patch: make this share of the non-digits letters, words and "
+                             f"symbols that the --init model reads most as digits (the top of {HARD_POOL_FACTOR} "
+                             "times as many drawn): 0 (default) to 1")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if any(value is not None and value < 1 for value in (args.epochs, args.batch_size)) or (
@@ -506,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
         arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
         data=args.data, distribute=args.distribute, limit=args.limit, strength=args.strength,
         verbose=0 if args.quiet else 1, init=args.init, scene_frames=args.scene_frames, patch=args.patch,
-        narrow=args.narrow, tails=args.tails, frozen_blocks=args.frozen_blocks,
+        narrow=args.narrow, tails=args.tails, frozen_blocks=args.frozen_blocks, hard_negatives=args.hard_negatives,
         tailed=tuple(sorted({int(c) for c in args.tailed})) if args.tailed.isdigit() else (),
     )
     try:
