@@ -241,7 +241,7 @@ def test_temperature_fit_recovers_a_known_temperature():
         (["--tails", "0.3", "--tailed", "7,9"], "such as --tailed 79"),
         (["--frozen-blocks", "3"], "give it with --patch"),
         (["--hard-negatives", "1.5"], "between 0 and 1"),
-        (["--hard-negatives", "0.2"], "--init MODEL --patch"),
+        (["--hard-negatives", "0.2"], "give that model with --init"),
         (["--init", "models_saved/model.keras"], "models_saved/readers/mnist.keras"),
     ],
 )

@@ -43,7 +43,7 @@ from training.export import export_litert
 from training.model import (ARCHS, CNN_BLOCKS, build_context_cnn, build_model, history_path, patch_model_of,
                             predict_probabilities)
 from training.negatives import make_negatives
-from training.scenes import paper_context, scene_samples
+from training.scenes import MAX_REJECTS, paper_context, scene_samples
 
 # The last 5000 training digits are held out for validation and calibration, as keras-io does.
 VALIDATION_SIZE = 5000
@@ -63,8 +63,9 @@ CONTEXT_SCENE_FRAMES = 4000
 CONTEXT_PAPER_DIGITS = 20_000
 CONTEXT_EPOCHS = 6
 CONTEXT_BATCH_SIZE = 256
-# --hard-negatives: the letters, words and symbols kept are those the --init model reads most as
-# a digit, out of this many times as many drawn.
+# --hard-negatives: the non-digits kept (letters, words and symbols in the patch stage, the scenes'
+# non-digits in the context stage) are those the --init model reads most as a digit, out of this
+# many times as many drawn.
 HARD_POOL_FACTOR = 5
 
 
@@ -87,7 +88,7 @@ class TrainConfig:
     tails: float = 0.0  # share of the tailed digits drawn long-stemmed (AugmentConfig.tail_share)
     tailed: tuple[int, ...] = STEMMED_DIGITS  # which digits (AugmentConfig.tailed_digits)
     frozen_blocks: int = 0  # with patch: convolution blocks of the init model kept as they are
-    hard_negatives: float = 0.0  # with patch: share of the negatives mined from letters (hard_negatives)
+    hard_negatives: float = 0.0  # with init: share of the non-digits mined (hard_negatives, hard_scene_rejects)
 
 
 DEFAULT_EPOCHS = {"cnn": 18, "mlp": 10}
@@ -217,9 +218,9 @@ def run(config: TrainConfig) -> dict:
     if not 0.0 <= config.hard_negatives <= 1.0:
         raise ValueError(f"--hard-negatives {config.hard_negatives} is a share of the non-digits: give one "
                          "between 0 and 1")
-    if config.hard_negatives and not config.patch:
-        raise ValueError("--hard-negatives mines the letters a trained model reads as digits: give it with "
-                         "--init MODEL --patch")
+    if config.hard_negatives and config.init is None:
+        raise ValueError("--hard-negatives mines the non-digits a trained model reads as digits: give that "
+                         "model with --init")
     if config.frozen_blocks and not config.patch:
         raise ValueError("--frozen-blocks keeps blocks of the --init model's patch branch: give it with --patch")
     if config.init is not None and not config.patch:
@@ -335,6 +336,23 @@ def hard_negatives(model, count: int, rng: np.random.Generator) -> np.ndarray:
     return pool[np.argsort(-digit_probability, kind="stable")[:count]]
 
 
+def hard_scene_rejects(samples: tuple[np.ndarray, ...], model, share: float,
+                       rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """The scenes' samples (drawn with HARD_POOL_FACTOR times the non-digits per frame) with every
+    digit and one in HARD_POOL_FACTOR of the non-digits: `share` of those the ones `model` (the
+    patch branch) reads most as digits, the rest at random. The context branch decides where
+    the patch branch is unsure; most random pieces are specks it already rejects on its own."""
+    patches, contexts, labels = samples
+    rejects = np.flatnonzero(labels == REJECT_LABEL)
+    count = len(rejects) // HARD_POOL_FACTOR
+    hard = int(round(count * share))
+    digit_probability = 1.0 - predict_probabilities(model, patches[rejects])[:, REJECT_LABEL]
+    order = rejects[np.argsort(-digit_probability, kind="stable")]
+    easy = rng.choice(order[hard:], count - hard, replace=False)
+    kept = np.sort(np.concatenate([np.flatnonzero(labels != REJECT_LABEL), order[:hard], easy]))
+    return patches[kept], contexts[kept], labels[kept]
+
+
 def _augment_config(config: TrainConfig):
     """The augmentation, with `config.narrow` of the digits narrowed and `config.tails` of the
     digits of `config.tailed` drawn long-stemmed."""
@@ -405,17 +423,20 @@ def run_context(config: TrainConfig) -> dict:
     keras = import_keras()
     rng = np.random.default_rng(config.seed)
     drawn = {"narrow": config.narrow, "tails": config.tails, "tailed": config.tailed}
-    fit_scenes = scene_samples(x_fit, y_fit, scene_frames, seed=config.seed, **drawn)
+    pool = HARD_POOL_FACTOR if config.hard_negatives else 1
+    fit_scenes = scene_samples(x_fit, y_fit, scene_frames, seed=config.seed, rejects=MAX_REJECTS * pool, **drawn)
     val_scenes = scene_samples(x_val, y_val, max(20, scene_frames // 10), seed=config.seed + 1, **drawn)
 
     paper = {"rng": rng, "strength": config.strength, "augment_config": _augment_config(config)}
-    parts = [fit_scenes, on_paper(x_fit, y_fit, CONTEXT_PAPER_DIGITS, **paper)]
-    x_patch, x_context, y = (np.concatenate([p[k] for p in parts]) for k in range(3))
+    fit_paper = on_paper(x_fit, y_fit, CONTEXT_PAPER_DIGITS, **paper)
     val_parts = [val_scenes, on_paper(x_val, y_val, CONTEXT_PAPER_DIGITS // 10, **paper)]
     v_patch, v_context, v_y = (np.concatenate([p[k] for p in val_parts]) for k in range(3))
+    start = load_model(config.init)
+    if config.hard_negatives:
+        fit_scenes = hard_scene_rejects(fit_scenes, patch_model_of(start), config.hard_negatives, rng)
+    x_patch, x_context, y = (np.concatenate([p[k] for p in (fit_scenes, fit_paper)]) for k in range(3))
 
     # Model: the trained CNN's patch branch, frozen, and a new context branch.
-    start = load_model(config.init)
     model = build_context_cnn(patch_model_of(start))
     if len(start.inputs) > 1:  # a context model already: go on from its context branch too
         model.set_weights(start.get_weights())
@@ -456,6 +477,7 @@ def run_context(config: TrainConfig) -> dict:
         "validation_accuracy": float(np.mean(val_probabilities.argmax(axis=1) == v_y)),
         "scene_frames": scene_frames,
         "narrowed_share": config.narrow,
+        "hard_negative_share": config.hard_negatives,
         **({"tailed_share": config.tails, "tailed_digits": list(config.tailed)} if config.tails else {}),
         "scene_samples": {"digits": int(np.sum(fit_scenes[2] != REJECT_LABEL)),
                           "not_digits": int(np.sum(fit_scenes[2] == REJECT_LABEL))},
@@ -519,9 +541,9 @@ def main(argv: list[str] | None = None) -> int:
                              "blocks as they are (default 0), so that a product with the --init model computes "
                              "them once (training.readers)")
     parser.add_argument("--hard-negatives", type=float, default=0.0, metavar="SHARE",
-                        help="with --init and --patch: make this share of the non-digits letters, words and "
-                             f"symbols that the --init model reads most as digits (the top of {HARD_POOL_FACTOR} "
-                             "times as many drawn): 0 (default) to 1")
+                        help="with --init: make this share of the non-digits those the --init model reads most "
+                             f"as digits, out of {HARD_POOL_FACTOR} times as many drawn (letters, words and symbols "
+                             "with --patch; the scenes' non-digits in the context stage): 0 (default) to 1")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if any(value is not None and value < 1 for value in (args.epochs, args.batch_size)) or (
