@@ -117,7 +117,7 @@ def test_the_context_stage_adds_a_second_input_and_keeps_the_patch_reading(train
 def narrow_trained(context_trained, tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("narrow") / "narrow.keras"
     return out, run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=context_trained[0], patch=True,
-                                narrow=0.5, tails=0.3, tailed=(7, 9), frozen_blocks=3, hard_negatives=0.3, verbose=0))
+                                narrow=0.5, tails=0.3, tailed=(7, 9), frozen_blocks=3, verbose=0))
 
 
 def test_the_patch_stage_trains_the_patch_branch_and_keeps_the_context_branch(context_trained, narrow_trained):
@@ -126,7 +126,7 @@ def test_the_patch_stage_trains_the_patch_branch_and_keeps_the_context_branch(co
     start, start_metadata = context_trained
     out, metadata = narrow_trained
     assert metadata["narrowed_share"] == 0.5 and metadata["tailed_share"] == 0.3 and metadata["frozen_blocks"] == 3
-    assert metadata["tailed_digits"] == [7, 9] and metadata["hard_negative_share"] == 0.3
+    assert metadata["tailed_digits"] == [7, 9]
     assert metadata["patch_branch_trained_further_from"]["test_accuracy"] == start_metadata["test_accuracy"]
     assert metadata["arch"] == "cnn+context" and metadata["test_accuracy"] > 0.8
     before, after = load_model(start), load_model(out)
@@ -240,8 +240,6 @@ def test_temperature_fit_recovers_a_known_temperature():
         (["--tails", "0.3", "--tailed", "58"], "4, 7 and 9"),
         (["--tails", "0.3", "--tailed", "7,9"], "such as --tailed 79"),
         (["--frozen-blocks", "3"], "give it with --patch"),
-        (["--hard-negatives", "1.5"], "between 0 and 1"),
-        (["--hard-negatives", "0.2"], "give that model with --init"),
         (["--init", "models_saved/model.keras"], "models_saved/readers/mnist.keras"),
     ],
 )

@@ -6,8 +6,7 @@ import pytest
 
 from live.contract import ink_to_patch
 from live.mnist import load_mnist
-from training.negatives import (DRAWERS, FONTS, LETTERS, MAX_SIZE_PX, MIN_SIZE_PX, _text, camera_mask,
-                                make_negatives)
+from training.negatives import DRAWERS, FONTS, LETTERS, _text, camera_mask, make_negatives
 
 
 @pytest.fixture(scope="module")
@@ -79,34 +78,3 @@ def test_paper_corners_never_look_like_a_seven():
         turns.add((bool(canvas[0].all()), bool(canvas[:, -1].all())))
     assert (True, True) not in turns
     assert len(turns) == 3  # the other three turns all come
-
-
-def test_text_only_draws_the_letters_words_and_symbols_alone():
-    # The same draws _text makes, turned into live patches as make_negatives turns them.
-    rng, expected_rng = np.random.default_rng(3), np.random.default_rng(3)
-    negatives = make_negatives(5, rng=rng, text_only=True)
-    for negative in negatives:
-        ink = _text(expected_rng, int(expected_rng.integers(MIN_SIZE_PX, MAX_SIZE_PX + 1)))
-        np.testing.assert_array_equal(negative, ink_to_patch(camera_mask(expected_rng, ink)))
-
-
-class _InkCounter:
-    """A scripted patch reader: the more ink a patch has, the more it is a digit (class 0)."""
-
-    inputs = [None]
-    output_shape = (None, 11)
-
-    def __call__(self, patches, training=False):
-        ink = np.asarray(patches).reshape(len(patches), -1).mean(axis=1)
-        return np.stack([ink] + [np.zeros_like(ink)] * 9 + [1.0 - ink], axis=1)
-
-
-def test_hard_negatives_are_the_drawn_text_the_model_reads_most_as_a_digit():
-    from training.train import HARD_POOL_FACTOR, hard_negatives
-
-    mined = hard_negatives(_InkCounter(), 20, np.random.default_rng(7))
-    pool = make_negatives(20 * HARD_POOL_FACTOR, rng=np.random.default_rng(7), text_only=True)
-    ink = pool.reshape(len(pool), -1).astype(np.float64).mean(axis=1)
-    assert mined.shape == (20, 28, 28)
-    np.testing.assert_array_equal(np.sort(mined.reshape(20, -1).mean(axis=1)), np.sort(ink)[-20:])
-    assert mined.reshape(20, -1).mean() > 1.5 * ink.mean()

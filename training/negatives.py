@@ -250,13 +250,11 @@ def make_negatives(
     digits_u8: np.ndarray | None = None,
     rng: np.random.Generator | int | None = None,
     digit_group_share: float = 0.25,
-    text_only: bool = False,
 ) -> np.ndarray:
     """``count`` uint8 (N, 28, 28) not-a-digit patches, repeatable for a given seed.
 
     ``digits_u8`` are MNIST training digits for the side-by-side groups (give the training
     split only, so no test digit leaks into training); without them no groups are made.
-    ``text_only`` draws letters, words and symbols only.
     """
     rng = np.random.default_rng(rng)
     patches = np.zeros((count, 28, 28), np.uint8)
@@ -265,7 +263,7 @@ def make_negatives(
             if digits_u8 is not None and rng.random() < digit_group_share:
                 ink = _digit_group(rng, digits_u8)
             else:
-                drawer = _text if text_only else DRAWERS[int(rng.integers(len(DRAWERS)))]
+                drawer = DRAWERS[int(rng.integers(len(DRAWERS)))]
                 ink = drawer(rng, int(rng.integers(MIN_SIZE_PX, MAX_SIZE_PX + 1)))
             patch = ink_to_patch(camera_mask(rng, ink))
             if patch.any():

@@ -142,8 +142,8 @@ def _narrowed(digits: np.ndarray, share: float, rng: np.random.Generator) -> np.
     return out
 
 
-def _chunk(job: tuple[int, int, float, float, tuple[int, ...], int]) -> Samples:
-    frames, seed, narrow, tails, tailed, rejects = job
+def _chunk(job: tuple[int, int, float, float, tuple[int, ...]]) -> Samples:
+    frames, seed, narrow, tails, tailed = job
     import dataclasses
 
     import cv2
@@ -168,7 +168,7 @@ def _chunk(job: tuple[int, int, float, float, tuple[int, ...], int]) -> Samples:
         width, height = FRAME_SIZES[int(rng.integers(len(FRAME_SIZES)))]
         photo = _PHOTOS[int(rng.integers(len(_PHOTOS)))]
         if rng.random() < PHOTO_FRAMES_PER_SCENE / (1 + PHOTO_FRAMES_PER_SCENE):
-            parts.append(frame_samples(camera_frame(rng, photo, width, height), *none, rng, rejects))
+            parts.append(frame_samples(camera_frame(rng, photo, width, height), *none, rng, MAX_REJECTS))
             continue
         backdrop = camera_frame(rng, photo, width, height) if rng.random() < PHOTO_BACKDROP_SHARE else None
         pitch = rng.uniform(0.55, 0.85) if rng.random() < TOUCHING_SHARE else 1.25
@@ -186,27 +186,26 @@ def _chunk(job: tuple[int, int, float, float, tuple[int, ...], int]) -> Samples:
                                         backdrop=backdrop, pitch=pitch, margin=margin)
         if rng.random() < VIGNETTE_SHARE:
             frame = np.clip(frame * vignette(rng, width, height)[..., None], 0, 255).astype(np.uint8)
-        parts.append(frame_samples(frame, truth.boxes_xywh, truth.labels, rng, rejects))
+        parts.append(frame_samples(frame, truth.boxes_xywh, truth.labels, rng, MAX_REJECTS))
     return tuple(np.concatenate([p[k] for p in parts]) if parts else _empty()[k] for k in range(3))
 
 
 def scene_samples(digits_u8: np.ndarray, labels: np.ndarray, frames: int, seed: int = 0,
                   workers: int = 2, narrow: float = 0.0, tails: float = 0.0,
-                  tailed: tuple[int, ...] = STEMMED_DIGITS, rejects: int = MAX_REJECTS) -> Samples:
+                  tailed: tuple[int, ...] = STEMMED_DIGITS) -> Samples:
     """Patches (uint8 (N, 28, 28)), contexts (uint8 (N, 32, 32)) and labels (0-9, or REJECT_LABEL)
     from `frames` rendered scenes and photograph frames.
 
     `narrow` is the share of the digits narrowed as `python -m training.train --narrow` narrows
     them, `tails` the share of the digits of `tailed` drawn long-stemmed as `--tails` draws them:
     the context branch sees the digits its patch branch learnt beside the letters it must reject
-    (a long-stemmed 4 is close to a "y" on its own). `rejects` non-digits at most are kept per
-    frame, drawn at random. Repeatable for a given seed and frame count,
+    (a long-stemmed 4 is close to a "y" on its own). Repeatable for a given seed and frame count,
     whatever the number of workers.
     """
     if frames <= 0:
         return _empty()
     sizes = [CHUNK_FRAMES] * (frames // CHUNK_FRAMES) + ([frames % CHUNK_FRAMES] if frames % CHUNK_FRAMES else [])
-    jobs = [(n, seed * 100_003 + k, narrow, tails, tailed, rejects) for k, n in enumerate(sizes)]
+    jobs = [(n, seed * 100_003 + k, narrow, tails, tailed) for k, n in enumerate(sizes)]
     if workers > 1 and len(jobs) > 1:
         # Spawned, not forked: the parent may already run TensorFlow's threads.
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),

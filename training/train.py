@@ -43,7 +43,7 @@ from training.export import export_litert
 from training.model import (ARCHS, CNN_BLOCKS, build_context_cnn, build_model, history_path, patch_model_of,
                             predict_probabilities)
 from training.negatives import make_negatives
-from training.scenes import MAX_REJECTS, paper_context, scene_samples
+from training.scenes import paper_context, scene_samples
 
 # The last 5000 training digits are held out for validation and calibration, as keras-io does.
 VALIDATION_SIZE = 5000
@@ -63,10 +63,6 @@ CONTEXT_SCENE_FRAMES = 4000
 CONTEXT_PAPER_DIGITS = 20_000
 CONTEXT_EPOCHS = 6
 CONTEXT_BATCH_SIZE = 256
-# --hard-negatives: the non-digits kept (letters, words and symbols in the patch stage, the scenes'
-# non-digits in the context stage) are those the --init model reads most as a digit, out of this
-# many times as many drawn.
-HARD_POOL_FACTOR = 5
 
 
 @dataclass(frozen=True)
@@ -88,7 +84,6 @@ class TrainConfig:
     tails: float = 0.0  # share of the tailed digits drawn long-stemmed (AugmentConfig.tail_share)
     tailed: tuple[int, ...] = STEMMED_DIGITS  # which digits (AugmentConfig.tailed_digits)
     frozen_blocks: int = 0  # with patch: convolution blocks of the init model kept as they are
-    hard_negatives: float = 0.0  # with init: share of the non-digits mined (hard_negatives, hard_scene_rejects)
 
 
 DEFAULT_EPOCHS = {"cnn": 18, "mlp": 10}
@@ -215,12 +210,6 @@ def run(config: TrainConfig) -> dict:
                          "such as --tailed 79")
     if config.patch and config.init is None:
         raise ValueError("--patch trains a trained model's patch branch further; give that model with --init")
-    if not 0.0 <= config.hard_negatives <= 1.0:
-        raise ValueError(f"--hard-negatives {config.hard_negatives} is a share of the non-digits: give one "
-                         "between 0 and 1")
-    if config.hard_negatives and config.init is None:
-        raise ValueError("--hard-negatives mines the non-digits a trained model reads as digits: give that "
-                         "model with --init")
     if config.frozen_blocks and not config.patch:
         raise ValueError("--frozen-blocks keeps blocks of the --init model's patch branch: give it with --patch")
     if config.init is not None and not config.patch:
@@ -249,9 +238,6 @@ def run(config: TrainConfig) -> dict:
         y_val_seen = np.concatenate([y_val, np.full(len(val_negatives), REJECT_LABEL)])
         # Groups of test digits: a reject check that shares no digit with training.
         test_negatives = make_negatives(2000, x_test, rng)
-        if config.hard_negatives:
-            mined = hard_negatives(patch_model_of(start), int(round(len(negatives_fit) * config.hard_negatives)), rng)
-            negatives_fit[: len(mined)] = mined
         train_data = _make_sequence_class()(
             x_fit, y_fit, negatives_fit, epochs, batch_size, config.strength, config.seed, augmentation,
             workers=1, use_multiprocessing=False, max_queue_size=16,
@@ -319,38 +305,11 @@ def run(config: TrainConfig) -> dict:
         metadata["patch_branch_trained_further_from"] = _origin(config.init)
         metadata["narrowed_share"] = config.narrow
         metadata["frozen_blocks"] = config.frozen_blocks
-        metadata["hard_negative_share"] = config.hard_negatives
     if config.tails:
         metadata["tailed_share"] = config.tails
         metadata["tailed_digits"] = list(config.tailed)
     _save(model, metadata, history, config.out, x_test, y_test, test_predicted)
     return metadata
-
-
-def hard_negatives(model, count: int, rng: np.random.Generator) -> np.ndarray:
-    """`count` generated letters, words and symbols that `model` (a trained patch branch) reads most
-    as digits, out of HARD_POOL_FACTOR times as many: the non-digits closest to what it learnt as
-    digits (a "y" beside a long-stemmed 4), which random draws give it too seldom to tell apart."""
-    pool = make_negatives(count * HARD_POOL_FACTOR, rng=rng, text_only=True)
-    digit_probability = 1.0 - predict_probabilities(model, pool)[:, REJECT_LABEL]
-    return pool[np.argsort(-digit_probability, kind="stable")[:count]]
-
-
-def hard_scene_rejects(samples: tuple[np.ndarray, ...], model, share: float,
-                       rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """The scenes' samples (drawn with HARD_POOL_FACTOR times the non-digits per frame) with every
-    digit and one in HARD_POOL_FACTOR of the non-digits: `share` of those the ones `model` (the
-    patch branch) reads most as digits, the rest at random. The context branch decides where
-    the patch branch is unsure; most random pieces are specks it already rejects on its own."""
-    patches, contexts, labels = samples
-    rejects = np.flatnonzero(labels == REJECT_LABEL)
-    count = len(rejects) // HARD_POOL_FACTOR
-    hard = int(round(count * share))
-    digit_probability = 1.0 - predict_probabilities(model, patches[rejects])[:, REJECT_LABEL]
-    order = rejects[np.argsort(-digit_probability, kind="stable")]
-    easy = rng.choice(order[hard:], count - hard, replace=False)
-    kept = np.sort(np.concatenate([np.flatnonzero(labels != REJECT_LABEL), order[:hard], easy]))
-    return patches[kept], contexts[kept], labels[kept]
 
 
 def _augment_config(config: TrainConfig):
@@ -423,20 +382,17 @@ def run_context(config: TrainConfig) -> dict:
     keras = import_keras()
     rng = np.random.default_rng(config.seed)
     drawn = {"narrow": config.narrow, "tails": config.tails, "tailed": config.tailed}
-    pool = HARD_POOL_FACTOR if config.hard_negatives else 1
-    fit_scenes = scene_samples(x_fit, y_fit, scene_frames, seed=config.seed, rejects=MAX_REJECTS * pool, **drawn)
+    fit_scenes = scene_samples(x_fit, y_fit, scene_frames, seed=config.seed, **drawn)
     val_scenes = scene_samples(x_val, y_val, max(20, scene_frames // 10), seed=config.seed + 1, **drawn)
 
     paper = {"rng": rng, "strength": config.strength, "augment_config": _augment_config(config)}
-    fit_paper = on_paper(x_fit, y_fit, CONTEXT_PAPER_DIGITS, **paper)
+    parts = [fit_scenes, on_paper(x_fit, y_fit, CONTEXT_PAPER_DIGITS, **paper)]
+    x_patch, x_context, y = (np.concatenate([p[k] for p in parts]) for k in range(3))
     val_parts = [val_scenes, on_paper(x_val, y_val, CONTEXT_PAPER_DIGITS // 10, **paper)]
     v_patch, v_context, v_y = (np.concatenate([p[k] for p in val_parts]) for k in range(3))
-    start = load_model(config.init)
-    if config.hard_negatives:
-        fit_scenes = hard_scene_rejects(fit_scenes, patch_model_of(start), config.hard_negatives, rng)
-    x_patch, x_context, y = (np.concatenate([p[k] for p in (fit_scenes, fit_paper)]) for k in range(3))
 
     # Model: the trained CNN's patch branch, frozen, and a new context branch.
+    start = load_model(config.init)
     model = build_context_cnn(patch_model_of(start))
     if len(start.inputs) > 1:  # a context model already: go on from its context branch too
         model.set_weights(start.get_weights())
@@ -477,7 +433,6 @@ def run_context(config: TrainConfig) -> dict:
         "validation_accuracy": float(np.mean(val_probabilities.argmax(axis=1) == v_y)),
         "scene_frames": scene_frames,
         "narrowed_share": config.narrow,
-        "hard_negative_share": config.hard_negatives,
         **({"tailed_share": config.tails, "tailed_digits": list(config.tailed)} if config.tails else {}),
         "scene_samples": {"digits": int(np.sum(fit_scenes[2] != REJECT_LABEL)),
                           "not_digits": int(np.sum(fit_scenes[2] == REJECT_LABEL))},
@@ -540,10 +495,6 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"with --patch: keep the first N of the patch branch's {CNN_BLOCKS} convolution "
                              "blocks as they are (default 0), so that a product with the --init model computes "
                              "them once (training.readers)")
-    parser.add_argument("--hard-negatives", type=float, default=0.0, metavar="SHARE",
-                        help="with --init: make this share of the non-digits those the --init model reads most "
-                             f"as digits, out of {HARD_POOL_FACTOR} times as many drawn (letters, words and symbols "
-                             "with --patch; the scenes' non-digits in the context stage): 0 (default) to 1")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if any(value is not None and value < 1 for value in (args.epochs, args.batch_size)) or (
@@ -555,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
         arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
         data=args.data, distribute=args.distribute, limit=args.limit, strength=args.strength,
         verbose=0 if args.quiet else 1, init=args.init, scene_frames=args.scene_frames, patch=args.patch,
-        narrow=args.narrow, tails=args.tails, frozen_blocks=args.frozen_blocks, hard_negatives=args.hard_negatives,
+        narrow=args.narrow, tails=args.tails, frozen_blocks=args.frozen_blocks,
         tailed=tuple(sorted({int(c) for c in args.tailed})) if args.tailed.isdigit() else (),
     )
     try:
