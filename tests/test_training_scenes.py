@@ -78,27 +78,3 @@ def test_about_half_the_scene_digits_are_narrowed_and_keep_their_height():
     heights = np.array([extent(b, 0) - extent(a, 0) for a, b in zip(digits, narrowed)])
     assert 0.25 < np.mean(widths < 0.95) < 0.75 and widths.min() < 0.6 and widths.max() < 1.05
     assert np.abs(heights).max() <= 1
-
-
-def test_a_fine_pen_traces_each_digit_thin_and_whole():
-    import cv2
-
-    from live.contract import stroke_width
-    from live.synth import digit_ink, render_scene
-
-    digits, labels = load_sample_digits()
-    for digit in digits[::50]:
-        plain = (digit_ink(digit, 150, 0.0) > 0.5).view(np.uint8)
-        fine = (digit_ink(digit, 150, 0.0, pen=0.03) > 0.5).view(np.uint8)
-        # About the pen's 4.5 px where MNIST's strokes are about 16 px at this size.
-        assert 2.5 < stroke_width(fine) < 9 < stroke_width(plain)
-        # Traced along the digit's own strokes, and in one piece where the digit is.
-        assert np.count_nonzero(fine & ~cv2.dilate(plain, np.ones((5, 5), np.uint8))) == 0
-        if cv2.connectedComponents(plain)[0] == 2:
-            assert cv2.connectedComponents(fine)[0] == 2
-    # The default (the benchmark's scenes) is no fine pen; a share of 1 changes the scene.
-    scene = render_scene(np.random.default_rng(9), digits, labels, 320, 240)[0]
-    np.testing.assert_array_equal(scene, render_scene(np.random.default_rng(9), digits, labels, 320, 240,
-                                                      fine_pen=0.0)[0])
-    assert not np.array_equal(scene, render_scene(np.random.default_rng(9), digits, labels, 320, 240,
-                                                  fine_pen=1.0)[0])
