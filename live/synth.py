@@ -20,9 +20,6 @@ INKS_BGR = [(25, 25, 25), (40, 40, 40), (140, 55, 20), (95, 95, 95), (35, 30, 15
 LETTERS = "ACEFHKLMNPRUVWXYacdefhkmnprtuvwxy"
 FONTS = [cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_COMPLEX,
          cv2.FONT_HERSHEY_TRIPLEX, cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, cv2.FONT_HERSHEY_SCRIPT_COMPLEX]
-# Fine pens' line widths as a share of a digit's height: a ballpoint on a digit written large
-# (MNIST's strokes are about 0.11, the thinnest `stroke` leaves about 0.07).
-FINE_PEN_WIDTHS = (0.02, 0.05)
 
 
 @dataclass(frozen=True)
@@ -52,64 +49,19 @@ def load_sample_digits() -> tuple[np.ndarray, np.ndarray]:
         return data["images"], data["labels"].astype(np.int64)
 
 
-def digit_ink(digit_u8: np.ndarray, height_px: int, stroke: float, pen: float | None = None) -> np.ndarray:
+def digit_ink(digit_u8: np.ndarray, height_px: int, stroke: float) -> np.ndarray:
     """An MNIST digit as an ink coverage map in [0, 1], about `height_px` tall.
 
     `stroke` < 0 thins the strokes (fine pen), > 0 thickens them (marker), as a share of height.
-    A `pen` (a share of height) wears the strokes down to about that width instead, whatever
-    width the MNIST writer's strokes had: a ballpoint's line on a digit written large.
     """
     size = max(8, int(round(height_px * 28 / 20)))
     big = cv2.resize(digit_u8, (size, size), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255.0
     ink = np.clip((big - 0.35) / 0.3, 0.0, 1.0)
-    if pen is not None:
-        return _pen_line(digit_u8, size, max(1, int(round(pen * height_px))))
     radius = int(round(abs(stroke) * height_px))
     if radius >= 1:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
         ink = cv2.dilate(ink, kernel) if stroke > 0 else cv2.erode(ink, kernel)
     return ink
-
-
-def _thinned(binary: np.ndarray) -> np.ndarray:
-    """The one-pixel skeleton of binary (0/1) ink: Zhang and Suen's thinning (1984)."""
-    image = np.pad(binary.astype(np.uint8), 1)
-    centre = image[1:-1, 1:-1]
-    changed = True
-    while changed:
-        changed = False
-        for step in (0, 1):
-            # The eight neighbours, clockwise from the one above.
-            p2, p3, p4, p5 = image[:-2, 1:-1], image[:-2, 2:], image[1:-1, 2:], image[2:, 2:]
-            p6, p7, p8, p9 = image[2:, 1:-1], image[2:, :-2], image[1:-1, :-2], image[:-2, :-2]
-            ring = (p2, p3, p4, p5, p6, p7, p8, p9, p2)
-            neighbours = sum(p.astype(np.int32) for p in ring[:8])
-            rises = sum(((ring[i] == 0) & (ring[i + 1] == 1)).astype(np.int32) for i in range(8))
-            if step == 0:
-                open_side = ((p2 & p4 & p6) == 0) & ((p4 & p6 & p8) == 0)
-            else:
-                open_side = ((p2 & p4 & p8) == 0) & ((p2 & p6 & p8) == 0)
-            remove = (centre == 1) & (neighbours >= 2) & (neighbours <= 6) & (rises == 1) & open_side
-            if remove.any():
-                centre[remove] = 0
-                changed = True
-    return centre.copy()
-
-
-def _pen_line(digit_u8: np.ndarray, size: int, width_px: int) -> np.ndarray:
-    """An MNIST digit's strokes traced with a pen `width_px` wide on a size x size canvas: its
-    skeleton (at twice MNIST's resolution), each pair of neighbouring skeleton pixels joined."""
-    fine = cv2.resize(digit_u8, (56, 56), interpolation=cv2.INTER_CUBIC) > 127
-    skeleton = _thinned(fine)
-    ys, xs = np.nonzero(skeleton)
-    on = set(zip(ys.tolist(), xs.tolist()))
-    scale = size / 56 * 16  # polylines' fixed point: 4 fractional bits
-    segments = [np.array([[(x + 0.5) * scale, (y + 0.5) * scale], [(x + dx + 0.5) * scale, (y + dy + 0.5) * scale]],
-                         np.int32)
-                for y, x in on for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)) if (y + dy, x + dx) in on]
-    canvas = np.zeros((size, size), np.uint8)
-    cv2.polylines(canvas, segments, False, 255, width_px, cv2.LINE_AA, shift=4)
-    return canvas.astype(np.float32) / 255.0
 
 
 def text_ink(rng: np.random.Generator, height_px: int) -> np.ndarray:
@@ -158,11 +110,10 @@ def _paste_ink(paper: np.ndarray, ink: np.ndarray, x: int, y: int, color_bgr: tu
 
 def make_sheet(rng: np.random.Generator, digits: np.ndarray, labels: np.ndarray, n_digits: int,
                digit_height: int, n_distractors: int = 0, ruled: bool | None = None, pitch: float = 1.25,
-               margin: float | None = None, fine_pen: float = 0.0) -> Sheet:
+               margin: float | None = None) -> Sheet:
     """A sheet with `n_digits` random digits in rows (and optional letters/shapes), paper coords.
     `pitch` is the distance between neighbours on a row in digit heights: below about 0.8 they
-    touch. `margin` (digit heights; default 0.8-2) is the paper around them. A share `fine_pen` of
-    sheets is written with a fine pen (FINE_PEN_WIDTHS), at any size."""
+    touch. `margin` (digit heights; default 0.8-2) is the paper around them."""
     cols = max(1, int(np.ceil(np.sqrt((n_digits + n_distractors) * 2.0))))
     rows = max(1, int(np.ceil((n_digits + n_distractors) / cols)))
     pitch_x, pitch_y = int(digit_height * pitch), int(digit_height * 1.8)
@@ -177,7 +128,6 @@ def make_sheet(rng: np.random.Generator, digits: np.ndarray, labels: np.ndarray,
             cv2.line(paper, (0, y), (width, y), (225, 190, 160), max(1, digit_height // 40))
     ink_color = INKS_BGR[rng.integers(len(INKS_BGR))]
     stroke = rng.choice([-0.03, -0.015, 0.0, 0.0, 0.03, 0.06])
-    pen = rng.uniform(*FINE_PEN_WIDTHS) if fine_pen > 0 and rng.random() < fine_pen else None
     slots = rng.permutation(rows * cols)[: n_digits + n_distractors]
     points, kept_labels = [], []
     for i, slot in enumerate(slots):
@@ -185,7 +135,7 @@ def make_sheet(rng: np.random.Generator, digits: np.ndarray, labels: np.ndarray,
         h = int(digit_height * rng.uniform(0.8, 1.15))
         if i < n_digits:
             k = rng.integers(len(digits))
-            ink = digit_ink(digits[k], h, stroke, pen)
+            ink = digit_ink(digits[k], h, stroke)
         else:
             ink = text_ink(rng, h)
         x = margin + c * pitch_x + int(rng.uniform(-0.1, 0.1) * digit_height)
@@ -277,15 +227,14 @@ def uneven_light(rng: np.random.Generator, width: int, height: int, phase: float
 def render_scene(rng: np.random.Generator, digits: np.ndarray, labels: np.ndarray, width: int = 1280,
                  height: int = 720, n_digits: int | None = None, n_distractors: int = 0,
                  backdrop: np.ndarray | None = None, pitch: float = 1.25, digit_height: int | None = None,
-                 margin: float | None = None, fine_pen: float = 0.0) -> tuple[np.ndarray, Truth]:
+                 margin: float | None = None) -> tuple[np.ndarray, Truth]:
     """One camera-like frame of a sheet with 3-12 digits (or `n_digits`, 0 for a digit-free frame)
     24-130 px tall (or `digit_height`, before the sheet is scaled to fit the frame), in front of a
     generated surface or `backdrop` (BGR, width x height)."""
     n = int(rng.integers(3, 13)) if n_digits is None else n_digits
     if digit_height is None:
         digit_height = int(np.exp(rng.uniform(np.log(24), np.log(130))))
-    sheet = make_sheet(rng, digits, labels, n, digit_height, n_distractors, pitch=pitch, margin=margin,
-                       fine_pen=fine_pen)
+    sheet = make_sheet(rng, digits, labels, n, digit_height, n_distractors, pitch=pitch, margin=margin)
     homography = sheet_pose(rng, sheet, width, height)
     behind = background(rng, width, height) if backdrop is None else backdrop
     return photograph(rng, sheet, homography, behind, uneven_light(rng, width, height))

@@ -39,10 +39,6 @@ DIGIT_FREE_SHARE = 0.2
 TOUCHING_SHARE = 0.25
 PHOTO_BACKDROP_SHARE = 0.4
 VIGNETTE_SHARE = 0.5
-# Share of the digit sheets written with a fine pen (live.synth.FINE_PEN_WIDTHS): a ballpoint's
-# line on a digit written large, held close, is a few pixels in a context crop three times the
-# digit's size, and a context branch that never saw one vetoed a plain 4 as blank paper.
-FINE_PEN_SHARE = 0.25
 # Share of the sheets (close-ups aside) written to within a sixth to four fifths of a digit's
 # height of the paper's edge: people write to the edge, and a held sheet's edge lies beside dark
 # clothes. Digit-free sheets as often as digit sheets, so that the edge tells the model nothing.
@@ -179,8 +175,7 @@ def _chunk(job: tuple[int, int, float, float, tuple[int, ...]]) -> Samples:
         if rng.random() < CLOSE_UP_SHARE:
             frame, truth = render_scene(rng, digits, labels, width, height, n_digits=int(rng.integers(1, 6)),
                                         n_distractors=int(rng.integers(0, 2)), backdrop=backdrop, pitch=pitch,
-                                        digit_height=int(height * rng.uniform(0.3, 0.6)), margin=rng.uniform(0.1, 0.5),
-                                        fine_pen=FINE_PEN_SHARE)
+                                        digit_height=int(height * rng.uniform(0.3, 0.6)), margin=rng.uniform(0.1, 0.5))
         elif rng.random() < DIGIT_FREE_SHARE:
             margin = _margin(rng)
             frame, truth = render_scene(rng, digits, labels, width, height, n_digits=0,
@@ -188,7 +183,7 @@ def _chunk(job: tuple[int, int, float, float, tuple[int, ...]]) -> Samples:
         else:
             margin = _margin(rng)
             frame, truth = render_scene(rng, digits, labels, width, height, n_distractors=int(rng.integers(0, 4)),
-                                        backdrop=backdrop, pitch=pitch, margin=margin, fine_pen=FINE_PEN_SHARE)
+                                        backdrop=backdrop, pitch=pitch, margin=margin)
         if rng.random() < VIGNETTE_SHARE:
             frame = np.clip(frame * vignette(rng, width, height)[..., None], 0, 255).astype(np.uint8)
         parts.append(frame_samples(frame, truth.boxes_xywh, truth.labels, rng, MAX_REJECTS))
