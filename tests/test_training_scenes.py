@@ -2,6 +2,7 @@
 each as (patch, the frame around it, label), labelled by the true boxes."""
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from live.contract import CONTEXT_SIZE, IMAGE_SIZE, REJECT_LABEL
 from live.synth import load_sample_digits
+from training.augment import DEFAULT_CONFIG
 from training.scenes import _narrowed, label_candidates, paper_context, scene_samples
 
 
@@ -42,7 +44,8 @@ def test_scene_digits_can_be_drawn_long_stemmed_as_the_patch_branch_learnt_them(
         return {True: float(np.median(ratios[stemmed])), False: float(np.median(ratios[others]))}
 
     plain = aspects(scene_samples(images, labels, frames=30, seed=3, workers=1))
-    tailed = aspects(scene_samples(images, labels, frames=30, seed=3, workers=1, tails=1.0, tailed=(7, 9)))
+    tailed = aspects(scene_samples(images, labels, frames=30, seed=3, workers=1,
+                                  drawn=dataclasses.replace(DEFAULT_CONFIG, tail_share=1.0, tailed_digits=(7, 9))))
     assert tailed[True] < 0.85 * plain[True]  # 7s and 9s, longer than they were
     assert abs(tailed[False] - plain[False]) < 0.1 * plain[False]  # every other digit as it was
 

@@ -24,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from live.contract import CONTEXT_SCALE, CONTEXT_SIZE, IMAGE_SIZE, REJECT_LABEL
-from training.augment import STEMMED_DIGITS
+from training.augment import DEFAULT_CONFIG, AugmentConfig
 
 # A candidate is that digit when its box and the digit's true box overlap this much (IoU).
 MATCH_IOU = 0.6
@@ -142,26 +142,22 @@ def _narrowed(digits: np.ndarray, share: float, rng: np.random.Generator) -> np.
     return out
 
 
-def _chunk(job: tuple[int, int, float, float, tuple[int, ...]]) -> Samples:
-    frames, seed, narrow, tails, tailed = job
-    import dataclasses
-
+def _chunk(job: tuple[int, int, AugmentConfig]) -> Samples:
+    frames, seed, drawn = job
     import cv2
 
     from live.backdrops import camera_frame, vignette
     from live.synth import render_scene
-    from training.augment import DEFAULT_CONFIG, long_tails
+    from training.augment import long_tails
 
     cv2.setNumThreads(1)
     digits, labels = _DIGITS
     rng = np.random.default_rng(seed)
     picked = rng.choice(len(digits), size=min(CHUNK_DIGITS, len(digits)), replace=False)
     digits, labels = digits[picked], labels[picked]
-    if tails > 0:
-        digits = long_tails(digits, labels, rng, dataclasses.replace(DEFAULT_CONFIG, tail_share=tails,
-                                                                     tailed_digits=tailed))
-    if narrow > 0:
-        digits = _narrowed(digits, narrow, rng)
+    digits = long_tails(digits, labels, rng, drawn)  # itself, and no draw, without tails
+    if drawn.narrow_share > 0:
+        digits = _narrowed(digits, drawn.narrow_share, rng)
     parts = []
     none = (np.zeros((0, 4), np.int64), np.zeros(0, np.int64))
     for _ in range(frames):
@@ -191,21 +187,20 @@ def _chunk(job: tuple[int, int, float, float, tuple[int, ...]]) -> Samples:
 
 
 def scene_samples(digits_u8: np.ndarray, labels: np.ndarray, frames: int, seed: int = 0,
-                  workers: int = 2, narrow: float = 0.0, tails: float = 0.0,
-                  tailed: tuple[int, ...] = STEMMED_DIGITS) -> Samples:
+                  workers: int = 2, drawn: AugmentConfig = DEFAULT_CONFIG) -> Samples:
     """Patches (uint8 (N, 28, 28)), contexts (uint8 (N, 32, 32)) and labels (0-9, or REJECT_LABEL)
     from `frames` rendered scenes and photograph frames.
 
-    `narrow` is the share of the digits narrowed as `python -m training.train --narrow` narrows
-    them, `tails` the share of the digits of `tailed` drawn long-stemmed as `--tails` draws them:
-    the context branch sees the digits its patch branch learnt beside the letters it must reject
-    (a long-stemmed 4 is close to a "y" on its own). Repeatable for a given seed and frame count,
+    The digits are narrowed and drawn long-stemmed as the patch branch's augmentation `drawn`
+    narrows them and draws them (`narrow_share`, `tail_share` of `tailed_digits`; its other
+    settings are not used): the context branch sees the digits its patch branch learnt beside the
+    letters it must reject (a long-stemmed 4 is close to a "y" on its own). Repeatable for a given seed and frame count,
     whatever the number of workers.
     """
     if frames <= 0:
         return _empty()
     sizes = [CHUNK_FRAMES] * (frames // CHUNK_FRAMES) + ([frames % CHUNK_FRAMES] if frames % CHUNK_FRAMES else [])
-    jobs = [(n, seed * 100_003 + k, narrow, tails, tailed) for k, n in enumerate(sizes)]
+    jobs = [(n, seed * 100_003 + k, drawn) for k, n in enumerate(sizes)]
     if workers > 1 and len(jobs) > 1:
         # Spawned, not forked: the parent may already run TensorFlow's threads.
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),

@@ -381,11 +381,11 @@ def run_context(config: TrainConfig) -> dict:
     x_fit, y_fit, x_val, y_val, x_test, y_test = _mnist_splits(config)
     keras = import_keras()
     rng = np.random.default_rng(config.seed)
-    drawn = {"narrow": config.narrow, "tails": config.tails, "tailed": config.tailed}
-    fit_scenes = scene_samples(x_fit, y_fit, scene_frames, seed=config.seed, **drawn)
-    val_scenes = scene_samples(x_val, y_val, max(20, scene_frames // 10), seed=config.seed + 1, **drawn)
+    drawn = _augment_config(config)
+    fit_scenes = scene_samples(x_fit, y_fit, scene_frames, seed=config.seed, drawn=drawn)
+    val_scenes = scene_samples(x_val, y_val, max(20, scene_frames // 10), seed=config.seed + 1, drawn=drawn)
 
-    paper = {"rng": rng, "strength": config.strength, "augment_config": _augment_config(config)}
+    paper = {"rng": rng, "strength": config.strength, "augment_config": drawn}
     parts = [fit_scenes, on_paper(x_fit, y_fit, CONTEXT_PAPER_DIGITS, **paper)]
     x_patch, x_context, y = (np.concatenate([p[k] for p in parts]) for k in range(3))
     val_parts = [val_scenes, on_paper(x_val, y_val, CONTEXT_PAPER_DIGITS // 10, **paper)]
