@@ -50,14 +50,23 @@ def test_scene_digits_can_be_drawn_long_stemmed_as_the_patch_branch_learnt_them(
     assert abs(tailed[False] - plain[False]) < 0.1 * plain[False]  # every other digit as it was
 
 
-def test_candidates_take_a_digit_label_only_when_they_match_one_and_reject_only_when_they_touch_none():
+def test_candidates_take_a_digit_label_only_when_they_match_one_and_reject_when_they_touch_none():
     truth = np.array([[100, 100, 40, 60]])
     boxes = np.array([[102, 101, 38, 58],  # the digit
                       [100, 100, 40, 25],  # its top: a fragment
                       [300, 300, 30, 30],  # far away
-                      [95, 95, 100, 70]])  # the digit and its neighbour
+                      [95, 95, 100, 70]])  # the digit and a stroke beside it
     assert label_candidates(boxes, truth, np.array([7])).tolist() == [7, -1, REJECT_LABEL, -1]
     assert label_candidates(boxes, np.zeros((0, 4)), np.zeros(0, np.int64)).tolist() == [REJECT_LABEL] * 4
+
+
+def test_a_candidate_holding_two_digits_is_not_a_digit():
+    truth = np.array([[100, 100, 40, 60], [150, 100, 30, 60], [190, 100, 40, 60]])
+    boxes = np.array([[98, 98, 84, 64],  # the first two joined
+                      [140, 100, 90, 60],  # the second and the third, a piece of a touching run
+                      [90, 95, 70, 70],  # the first and a sliver of the second: left out
+                      [151, 100, 29, 60]])  # the second alone
+    assert label_candidates(boxes, truth, np.array([2, 1, 4])).tolist() == [REJECT_LABEL, REJECT_LABEL, -1, 1]
 
 
 def test_a_patch_on_paper_is_dark_ink_in_the_middle_of_bright_paper():

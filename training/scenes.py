@@ -30,6 +30,9 @@ from training.augment import DEFAULT_CONFIG, AugmentConfig
 MATCH_IOU = 0.6
 # ... and touches no digit when at most this share of its box lies in any digit's box.
 NO_DIGIT_SHARE = 0.05
+# ... and is two digits, not one, when it holds at least this share of each of two digits' boxes:
+# neighbours joined into one candidate, or touching digits cut so that a piece keeps two.
+TWO_DIGITS_SHARE = 0.5
 # Shares of the rendered frames: a sheet of 1-5 large digits held close to the camera (digits
 # 0.2-0.5 of the frame's height, as laptop webcams see them), digit-free (letters and shapes
 # only), written tightly enough that neighbours touch, in front of a real photograph, darkened
@@ -77,8 +80,11 @@ def _empty() -> Samples:
 
 
 def label_candidates(boxes: np.ndarray, truth_boxes: np.ndarray, truth_labels: np.ndarray) -> np.ndarray:
-    """Each candidate's label: its digit (IoU >= MATCH_IOU), REJECT_LABEL (touching no digit), or
-    -1 (a partial overlap: left out)."""
+    """Each candidate's label: its digit (IoU >= MATCH_IOU); REJECT_LABEL where it touches no digit,
+    or holds two digits or more (each by TWO_DIGITS_SHARE of its box): "not a digit" means "not
+    one digit", and a union of neighbours that the model reads as one digit replaces two; or -1
+    (a fragment of a digit, or a digit with a foreign stroke: left out, since neither label is
+    true)."""
     from live.boxes import intersection_matrix, iou_matrix
 
     labels = np.full(len(boxes), -1, np.int64)
@@ -93,8 +99,11 @@ def label_candidates(boxes: np.ndarray, truth_boxes: np.ndarray, truth_labels: n
     labels[matched] = truth_labels[best[matched]]
     # Share of each candidate's box inside any digit's box.
     b = np.asarray(boxes, np.float64)
-    inside = intersection_matrix(b, truth_boxes).max(axis=1) / np.maximum(b[:, 2] * b[:, 3], 1)
-    labels[~matched & (inside <= NO_DIGIT_SHARE)] = REJECT_LABEL
+    shared = intersection_matrix(b, truth_boxes)
+    inside = shared.max(axis=1) / np.maximum(b[:, 2] * b[:, 3], 1)
+    held = shared / np.maximum(truth_boxes[:, 2] * truth_boxes[:, 3], 1)
+    several = (held >= TWO_DIGITS_SHARE).sum(axis=1) >= 2
+    labels[~matched & ((inside <= NO_DIGIT_SHARE) | several)] = REJECT_LABEL
     return labels
 
 
