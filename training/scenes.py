@@ -32,7 +32,7 @@ MATCH_IOU = 0.6
 NO_DIGIT_SHARE = 0.05
 # ... and is two digits, not one, when it holds at least this share of each of two digits' boxes:
 # neighbours joined into one candidate, or touching digits cut so that a piece keeps two.
-TWO_DIGITS_SHARE = 0.8
+TWO_DIGITS_SHARE = 0.5
 # Shares of the rendered frames: a sheet of 1-5 large digits held close to the camera (digits
 # 0.2-0.5 of the frame's height, as laptop webcams see them), digit-free (letters and shapes
 # only), written tightly enough that neighbours touch, in front of a real photograph, darkened
