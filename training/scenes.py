@@ -8,10 +8,11 @@ instead of a generated surface, sometimes darkened toward the corners like a lap
 Every candidate of every proposal `live.segment.segment` makes (a piece alone, pieces joined, a
 piece split) becomes a sample, exactly as the live side reads it: a candidate matching a true
 digit's box takes its label; one touching no digit (a letter, a shape, wood grain, the paper's
-edge, a fragment of the backdrop) is "not a digit"; a partial overlap (a fragment of a digit, two
-digits in one box) is left out, since neither label would be true. Real photographs
-(`live.backdrops.TRAINING_PHOTOS`) made into webcam frames give "not a digit" samples of faces,
-hair, walls, grass and gravel, which no renderer draws.
+edge, a fragment of the backdrop), or holding two digits (neighbours joined, a touching pair
+left whole) is "not a digit", which means "not one digit"; a partial overlap (a fragment of a
+digit, a digit with part of its neighbour) is left out, since neither label would be true. Real
+photographs (`live.backdrops.TRAINING_PHOTOS`) made into webcam frames give "not a digit" samples
+of faces, hair, walls, grass and gravel, which no renderer draws.
 
 Only the digits passed in are drawn: give the training split, never the test set, which the
 benchmark renders with its own seeds.
