@@ -98,9 +98,9 @@ def label_candidates(boxes: np.ndarray, truth_boxes: np.ndarray, truth_labels: n
     best = iou.argmax(axis=0)
     matched = iou[best, np.arange(len(boxes))] >= MATCH_IOU
     labels[matched] = truth_labels[best[matched]]
-    # Share of each candidate's box inside any digit's box.
     b = np.asarray(boxes, np.float64)
     shared = intersection_matrix(b, truth_boxes)
+    # Share of each candidate's box inside any digit's box, and of each digit's box inside it.
     inside = shared.max(axis=1) / np.maximum(b[:, 2] * b[:, 3], 1)
     held = shared / np.maximum(truth_boxes[:, 2] * truth_boxes[:, 3], 1)
     several = (held >= TWO_DIGITS_SHARE).sum(axis=1) >= 2
@@ -204,8 +204,8 @@ def scene_samples(digits_u8: np.ndarray, labels: np.ndarray, frames: int, seed: 
     The digits are narrowed and drawn long-stemmed as the patch branch's augmentation `drawn`
     narrows them and draws them (`narrow_share`, `tail_share` of `tailed_digits`; its other
     settings are not used): the context branch sees the digits its patch branch learnt beside the
-    letters it must reject (a long-stemmed 4 is close to a "y" on its own). Repeatable for a given seed and frame count,
-    whatever the number of workers.
+    letters it must reject (a long-stemmed 4 is close to a "y" on its own). Repeatable for a given
+    seed and frame count, whatever the number of workers.
     """
     if frames <= 0:
         return _empty()
