@@ -189,8 +189,8 @@ class TiltFollower:
     """Which way to read a video's next frame. A frame whose text lines seem to tilt is read both
     ways (as it is, and turned upright) and the surer way kept; reading both costs three to four
     times one read. Once a frame read whole found digits, the next frames are read only the way
-    it kept: only turned by its tilt, and only the part of the frame around its digits, or only as
-    they are. Every `FULL_READ_EVERY`-th frame is read whole, both ways where its lines tilt:
+    it kept (only turned by its tilt, or only as they are), and only the part of the frame around
+    its digits. Every `FULL_READ_EVERY`-th frame is read whole, both ways where its lines tilt:
     digits that came into view are found, and a sheet turned or set straight, or a few sparse
     digits that faked a tilt, are read the better way again, within that many frames."""
 
@@ -204,14 +204,14 @@ class TiltFollower:
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled  # False: every frame is read whole, both ways (unrelated photos)
         # The way the last frame read whole was kept, when it found digits: its tilt (0.0: as
-        # it is), and for a turned one where its digits lay, with room.
+        # it is), and where its digits lay, with room.
         self.tilt: float | None = None
         self.around: Around | None = None
         self._since_full = 0
 
     def next_way(self) -> tuple[float | None, Around | None, bool]:
         """(tilt to read the next frame by, 0.0 to read it only as it is, or None to read it whole
-        and both ways; the digits to turn the part around; whether it is a full read)."""
+        and both ways; the digits whose part of the frame to read; whether it is a full read)."""
         if self.tilt is None or self._since_full >= self.FULL_READ_EVERY - 1:
             self._since_full = 0
             return None, None, True
@@ -219,16 +219,13 @@ class TiltFollower:
         return self.tilt, self.around, False
 
     def saw(self, recognition: Recognition, full: bool, frame_shape: tuple[int, ...]) -> None:
-        """Learn from a frame's reading: a full read that found digits sets the way to follow (and
-        for a turned one where its digits lay); a full read that found none clears it."""
+        """Learn from a frame's reading: a full read that found digits sets the way to follow and
+        where its digits lay; a full read that found none clears it."""
         if not full:
             return
         boxes = recognition.detections.boxes_xywh
         if not self.enabled or len(boxes) == 0:
             self.tilt, self.around = None, None
-            return
-        if recognition.angle == 0.0:
-            self.tilt, self.around = 0.0, None
             return
         room = self.MARGIN_DIGITS * float(boxes[:, 2:].max()) + self.MARGIN_FRAME * min(frame_shape[:2])
         corners = np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], 1)

@@ -59,7 +59,7 @@ class Proposal:
 @dataclass(frozen=True)
 class Around:
     """Where a recent frame of the same video found its digits: their boxes (x0, y0, x1, y1, frame
-    px) and the room (frame px) to keep around them, for a read turned upright by their tilt."""
+    px) and the room (frame px) to keep around them, for a read of only that part of the frame."""
 
     boxes: tuple[tuple[int, int, int, int], ...]
     room: float
@@ -461,9 +461,10 @@ class _Frame:
         the mapped corners of a box turned upright would inflate it by the tilt."""
         x, y, w, h = box
         m = self.to_frame
-        if m[0, 1] == 0 and m[1, 0] == 0:  # a plain scale: map the corners
-            sx, sy = m[0, 0], m[1, 1]
-            return int(round(x * sx)), int(round(y * sy)), max(1, int(round(w * sx))), max(1, int(round(h * sy)))
+        if m[0, 1] == 0 and m[1, 0] == 0:  # a plain scale and shift: map the corners
+            sx, sy, tx, ty = m[0, 0], m[1, 1], m[0, 2], m[1, 2]
+            return (int(round(x * sx + tx)), int(round(y * sy + ty)), max(1, int(round(w * sx))),
+                    max(1, int(round(h * sy))))
         # An affine map's extremes over the ink lie at corners of its outer outlines: a few
         # points to map instead of every ink pixel.
         outlines, _ = cv2.findContours(ink, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -487,7 +488,8 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: f
     Given `tilt` (radians: the lines' tilt as a recent frame of the same video was read), the frame
     is only turned upright by it and read that way, and given `around` too (where that frame's
     digits lay), only the part of it around them is turned.
-    A `tilt` of 0 reads the frame only as it is, whatever its lines seem to do.
+    A `tilt` of 0 reads the frame only as it is, whatever its lines seem to do; given `around`
+    too, only the part of it around those digits (`_part`).
     """
     gray = frame_bgr if frame_bgr.ndim == 2 else cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
     scale = min(1.0, cfg.work_max_side / max(gray.shape))
@@ -496,6 +498,8 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: f
     short = min(gray.shape)
     to_frame = np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]])
     if tilt == 0.0:
+        if around is not None and around.boxes:
+            return _part(gray, short, to_frame, cfg, around, scale)
         return _segment_gray(gray, short, to_frame, cfg)
     if tilt is not None:
         return _turned(gray, short, to_frame, tilt, cfg, around, scale)
@@ -505,6 +509,29 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: f
     if abs(np.rad2deg(angle)) < cfg.min_rotate_deg:
         return found
     return replace(found, turned=_turned(gray, short, to_frame, angle, cfg))
+
+
+def _part(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: SegmentConfig, around: Around,
+          scale: float = 1.0) -> Segmentation:
+    """The proposals of the part of the working image (`scale` times the frame) that holds
+    `around`'s boxes with its room on every side, boxes in frame pixels, the threshold's window
+    sized from the whole image as a full read sizes it. A piece touching a side of the part
+    that is not the frame's own side is cut there: it is not read, the next full read sees it
+    whole. The mask comes back at the whole image's size, empty outside the part."""
+    height, width = gray.shape
+    boxes = np.asarray(around.boxes, np.float64) * scale
+    room = around.room * scale
+    left, top = np.clip(np.floor(boxes[:, :2].min(0) - room), 0, (width, height)).astype(int)
+    right, bottom = np.clip(np.ceil(boxes[:, 2:].max(0) + room), 0, (width, height)).astype(int)
+    if right - left < 2 or bottom - top < 2:
+        return _segment_gray(gray, short, to_frame, cfg)
+    shifted = to_frame @ np.array([[1.0, 0.0, left], [0.0, 1.0, top], [0.0, 0.0, 1.0]])
+    cut = (bool(left > 0), bool(top > 0), bool(right < width), bool(bottom < height))
+    part = _segment_gray(np.ascontiguousarray(gray[top:bottom, left:right]), short, shifted, cfg, short,
+                         cut_sides=cut)
+    mask = np.zeros_like(gray)
+    mask[top:bottom, left:right] = part.mask
+    return replace(part, mask=mask)
 
 
 def _corners(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
@@ -565,10 +592,13 @@ def _warp_replicated(gray: np.ndarray, turn: np.ndarray, size: tuple[int, int]) 
 
 
 def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: SegmentConfig,
-                  block_side: int | None = None, frame_wh: tuple[float, float] | None = None) -> Segmentation:
+                  block_side: int | None = None, frame_wh: tuple[float, float] | None = None,
+                  cut_sides: tuple[bool, bool, bool, bool] = (False, False, False, False)) -> Segmentation:
     """Proposals of a grey working image; sizes are relative to `short` px, boxes in frame pixels,
     the threshold's window to `block_side` (default: the image's shorter side); given the frame's
-    size `frame_wh` (frame px), pieces whose centre lies outside the frame are not read."""
+    size `frame_wh` (frame px), pieces whose centre lies outside the frame are not read, nor
+    pieces touching a side (left, top, right, bottom) that `cut_sides` marks as cut from a larger
+    image."""
     # The smallest digit: a share of the frame, but never more than a readable digit's height,
     # so a sheet held far off, or a dark surround that widens the frame, keeps its small digits.
     min_h, max_h = min(cfg.min_height_frac * short, MIN_READABLE_HEIGHT), cfg.max_height_frac * short
@@ -589,6 +619,10 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
     if frame_wh is not None:
         centres = np.stack([xs[keep] + ws[keep] / 2, ys[keep] + hs[keep] / 2, np.ones(len(keep))], 1) @ to_frame.T
         keep = keep[(centres >= 0).all(axis=1) & (centres[:, 0] < frame_wh[0]) & (centres[:, 1] < frame_wh[1])]
+    if any(cut_sides):
+        height, width = gray.shape
+        touches = np.stack([xs[keep] == 0, ys[keep] == 0, xs[keep] + ws[keep] >= width, ys[keep] + hs[keep] >= height], 1)
+        keep = keep[~(touches & np.array(cut_sides)).any(axis=1)]
     # A piece of digit height stands alone; the largest come first, and only `max_proposals` of
     # them (the rest of a frame of grass or gravel) are read.
     alone = (hs[keep] >= min_h) & (ws[keep] <= cfg.max_aspect * hs[keep])

@@ -637,7 +637,8 @@ def test_a_tilt_follower_follows_the_way_each_full_read_kept_until_the_next_one(
     follower.saw(seen(0.4, [[500, 300, 40, 60]]), True, shape)
     follower.saw(seen(0.0, [[500, 300, 40, 60]]), True, shape)
     ways = [follower.next_way() for _ in range(every)]
-    assert ways[: every - 1] == [(0.0, None, False)] * (every - 1), "a full read kept as it is: followed as it is"
+    one = Around(((500, 300, 540, 360),), room)
+    assert ways[: every - 1] == [(0.0, one, False)] * (every - 1), "a full read kept as it is: followed as it is"
     assert ways[every - 1] == (None, None, True)
     follower.saw(seen(0.0, []), True, shape)
     assert follower.next_way() == (None, None, True), "a full read that found nothing: nothing to follow"
@@ -694,6 +695,38 @@ def test_a_followed_turned_read_turns_only_the_part_around_the_digits(sample_dig
     proposed = np.array([c.box_xywh for c in part.candidates]).reshape(-1, 4)
     best = iou_matrix(truth.boxes_xywh, proposed).max(axis=1, initial=0.0)
     assert (best >= 0.5).all(), best.round(2)
+
+
+def test_a_followed_upright_read_reads_only_the_part_around_the_digits(sample_digits):
+    """Read as it is around the digits a recent frame found: every digit is proposed with the box a
+    whole read gives it, nothing outside the part is read, and a piece that the part's edge cuts
+    (a line running out of it) is not read as the stub the edge leaves."""
+    from live.boxes import iou_matrix
+    from live.segment import Around
+    from live.synth import SheetAnimation
+
+    frame, truth = SheetAnimation(seed=3, n_digits=8, digits=sample_digits).frame(0)
+    corners = truth.boxes_xywh.copy()
+    corners[:, 2:] += corners[:, :2]
+    room = 30.0
+    x0, y0 = (corners[:, :2].min(0) - room).astype(int)
+    x1, y1 = (corners[:, 2:].max(0) + room).astype(int)
+    # A long dark line down across the part's bottom edge, clear of the digits: the part holds
+    # a stub of it as tall as a digit, a 1 to read.
+    line_x = int(x0 + room / 2)
+    frame[y1 - 60:y1 + 200, line_x:line_x + 4] = 30
+    around = Around(tuple(map(tuple, corners.tolist())), room)
+    whole, part = segment(frame, tilt=0.0), segment(frame, tilt=0.0, around=around)
+    assert part.mask.shape == whole.mask.shape and not part.mask[y1 + 1:].any()
+    whole_boxes = {c.box_xywh for c in whole.candidates}
+    part_boxes = np.array([c.box_xywh for c in part.candidates]).reshape(-1, 4)
+    assert (part_boxes[:, :2] >= (x0, y0)).all() and (part_boxes[:, :2] + part_boxes[:, 2:] <= (x1, y1)).all()
+    for box in truth.boxes_xywh:
+        best = max(part.candidates, key=lambda c: float(iou_matrix(box[None], np.array([c.box_xywh]))[0, 0]))
+        assert best.box_xywh in whole_boxes, (box.tolist(), best.box_xywh)
+        assert iou_matrix(box[None], np.array([best.box_xywh]))[0, 0] >= 0.5
+    on_line = [c.box_xywh for c in part.candidates if c.box_xywh[0] <= line_x + 2 <= c.box_xywh[0] + c.box_xywh[2]]
+    assert not on_line, f"a stub of the line, cut at the part's edge, is read: {on_line}"
 
 
 @pytest.mark.parametrize("overlap", [True, False], ids=["overlapped", "one-after-the-other"])
