@@ -519,12 +519,11 @@ def _part(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: SegmentConfig
     that is not the frame's own side is cut there: it is not read, the next full read sees it
     whole. The mask comes back at the whole image's size, empty outside the part."""
     height, width = gray.shape
-    boxes = np.asarray(around.boxes, np.float64) * scale
-    room = around.room * scale
-    left, top = np.clip(np.floor(boxes[:, :2].min(0) - room), 0, (width, height)).astype(int)
-    right, bottom = np.clip(np.ceil(boxes[:, 2:].max(0) + room), 0, (width, height)).astype(int)
-    if right - left < 2 or bottom - top < 2:
+    corners = np.asarray(around.boxes, np.float64).reshape(-1, 2) * scale
+    extent = _extent(corners, around.room * scale, (width, height))
+    if extent is None:
         return _segment_gray(gray, short, to_frame, cfg)
+    left, top, right, bottom = extent
     shifted = to_frame @ np.array([[1.0, 0.0, left], [0.0, 1.0, top], [0.0, 0.0, 1.0]])
     cut = (bool(left > 0), bool(top > 0), bool(right < width), bool(bottom < height))
     part = _segment_gray(np.ascontiguousarray(gray[top:bottom, left:right]), short, shifted, cfg, short,
@@ -532,6 +531,16 @@ def _part(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: SegmentConfig
     mask = np.zeros_like(gray)
     mask[top:bottom, left:right] = part.mask
     return replace(part, mask=mask)
+
+
+def _extent(points: np.ndarray, room: float, size: tuple[int, int]) -> tuple[int, int, int, int] | None:
+    """The box (left, top, right, bottom) around `points` (x, y in the first two columns) with
+    `room` on every side, inside an image of `size` (w, h); None where less than 2 px remain."""
+    left, top = np.clip(np.floor(points[:, :2].min(0) - room), 0, size).astype(int)
+    right, bottom = np.clip(np.ceil(points[:, :2].max(0) + room), 0, size).astype(int)
+    if right - left < 2 or bottom - top < 2:
+        return None
+    return int(left), int(top), int(right), int(bottom)
 
 
 def _corners(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
@@ -555,12 +564,11 @@ def _turned(gray: np.ndarray, short: int, to_frame: np.ndarray, angle: float, cf
     block_side = min(size)
     if around is not None and around.boxes:
         mapped = np.concatenate([_corners(*box) for box in around.boxes]) * (scale, scale, 1) @ turn.T
-        room = around.room * scale
-        left, top = np.clip(np.floor(mapped.min(0) - room), 0, size).astype(int)
-        right, bottom = np.clip(np.ceil(mapped.max(0) + room), 0, size).astype(int)
-        if right - left >= 2 and bottom - top >= 2:
+        extent = _extent(mapped, around.room * scale, size)
+        if extent is not None:
+            left, top, right, bottom = extent
             turn[:, 2] -= (left, top)
-            size = (int(right - left), int(bottom - top))
+            size = (right - left, bottom - top)
     upright = _warp_replicated(gray, turn, size)
     # Only pieces of the frame itself, turned, are read: the repeated edges around it hold no ink
     # of the frame, only streaks and specks of its edge pixels drawn out, which cost model calls (a
