@@ -45,7 +45,7 @@ from live.patches import make_contexts, make_patches
 from live.predict import read_digits
 from live.reading import numbers
 from live.app import frame_record
-from live.recognize import Prepared, Recognition, Recognizer, recognize_stream
+from live.recognize import Prepared, Recognition, Recognizer, TiltFollower, recognize_stream
 from live.segment import segment
 from live.synth import SheetAnimation, Truth, digit_ink, load_sample_digits, make_sheet, photograph, render_scene
 from live.boxes import greedy_match, ink_bounds, iou_matrix
@@ -243,11 +243,35 @@ def photo_halves(folder: Path) -> dict[str, list[tuple[Path, str]]] | None:
     return {half: [(p, t) for p, t in photos if photo_half(p.name, names) == half] for half in ("tuning", "reporting")}
 
 
+class _NextFrameRecognizer(Recognizer):
+    """Reads an image as a video's frames between full reads are read (`recognize_stream`): a
+    full read first, then the reading of the same image as the next frame, only the way and the
+    part of it that `TiltFollower` keeps, which is what is returned."""
+
+    def __init__(self, recognizer: Recognizer) -> None:
+        super().__init__(recognizer.classifier, recognizer.segment_cfg)
+
+    def __call__(self, frame_bgr: np.ndarray) -> Recognition:
+        follower = TiltFollower()
+        tilt, around, full = follower.next_way()
+        recognition = self.read(self.prepare(frame_bgr, tilt, around))
+        follower.saw(recognition, full, frame_bgr.shape)
+        tilt, around, full = follower.next_way()
+        return recognition if full else self.read(self.prepare(frame_bgr, tilt, around))
+
+
 def bench_photos(recognizer: Recognizer, folder: Path) -> dict:
+    """F1 and CER of each half of the labelled photos, read whole as a photo is, and read again
+    as the next frame of a video would be ("next_frame")."""
     halves = photo_halves(folder)
     if halves is None:
         return {"skipped": f"no labelled photos at {folder}"}
-    return {half: score_photos(recognizer, own) for half, own in halves.items()}
+    results = {}
+    for half, own in halves.items():
+        results[half] = score_photos(recognizer, own)
+        again = score_photos(_NextFrameRecognizer(recognizer), own)
+        results[half]["next_frame"] = {key: again[key] for key in ("f1", "cer", "precision", "recall")}
+    return results
 
 
 def _darker_corners(image: np.ndarray) -> np.ndarray:
@@ -700,6 +724,9 @@ def table(results: dict, seconds: float) -> str:
         rows += _per_half(results["photos"], "real photos", lambda half, h: (
             f"real photos, {half} half ({h['photos']} photos, {h['digits']} digits): F1 / character error rate",
             f"{h['f1']} / {h['cer']} (precision {h['precision']}, recall {h['recall']})"))
+        rows += _per_half(results["photos"], "real photos", lambda half, h: (
+            f"real photos, {half} half, read as a video's next frame (around the digits found): F1 / CER",
+            f"{h['next_frame']['f1']} / {h['next_frame']['cer']}"))
     if "camera" in results:
         rows += _per_half(results["camera"], "real photos under camera changes", lambda half, h: (
             f"real photos, {half} half, under camera changes: F1 ({' / '.join(h)})",

