@@ -52,7 +52,8 @@ def test_stage_times_cover_every_stage_of_a_frame(recognizer, sample_digits):
     animation = SheetAnimation(seed=5, n_digits=6, digits=sample_digits)
     video = [animation.frame(i)[0] for i in range(4)]
     stages = benchmark.stage_ms(recognizer, video, passes=2)
-    assert list(stages) == ["segment", "patches", "model and decision", "tracking and drawing"]
+    assert list(stages) == ["segment", "patches", "model and decision", "tracking and drawing",
+                            "segment a followed frame"]
     assert all(0 < ms < float("inf") for ms in stages.values()), stages
     table = benchmark.table({"speed": {"frame_size": "1280x720", "digits_per_frame": 10, "runtime": "litert",
                                        "pipeline_fps": 1.0, "single_thread_fps": 1.0, "tilted_pipeline_fps": 1.0,
@@ -84,10 +85,9 @@ def test_a_stream_is_scored_with_the_candidates_its_frames_gave_the_model(recogn
     assert read_right >= 5 / 6, read_right
 
 
-def test_camera_part_reads_each_half_under_each_change_and_scores_a_blind_reader_zero(recognizer, sample_digits,
-                                                                                      tmp_path):
-    """Two rendered sheets stand in for the labelled photos: one per half. Each change alters the
-    picture as it says, and a reader that finds nothing scores F1 0 under every change."""
+def _rendered_photos(folder, sample_digits) -> None:
+    """Two rendered sheets of four large digits and their labels.tsv, in `folder`: one photo per
+    half of the labelled photos."""
     import cv2
 
     from live.synth import render_scene
@@ -96,10 +96,45 @@ def test_camera_part_reads_each_half_under_each_change_and_scores_a_blind_reader
     for name, seed in (("sheet_a.png", 71), ("sheet_b.png", 72)):
         frame, truth = render_scene(np.random.default_rng(seed), *sample_digits, 640, 480, n_digits=4,
                                     digit_height=70)
-        cv2.imwrite(str(tmp_path / name), frame)
+        cv2.imwrite(str(folder / name), frame)
         rows.append(f"{name}\trendered\t{' '.join(str(int(v)) for v in truth.labels)}\tclean")
-    (tmp_path / "labels.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "labels.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
 
+
+def test_photos_part_reads_each_photo_whole_and_again_as_a_videos_next_frame(recognizer, sample_digits, tmp_path):
+    """Each half is scored read whole, and read again as the frame after a full read is read: only
+    the way the full read kept and around its digits (a tilt given, and an Around)."""
+    from live.recognize import Recognizer
+    from live.segment import Around
+
+    _rendered_photos(tmp_path, sample_digits)
+    ways = []
+
+    class Recording(Recognizer):
+        def prepare(self, frame, tilt=None, around=None):
+            ways.append((tilt, around))
+            return super().prepare(frame, tilt, around)
+
+    result = benchmark.bench_photos(Recording(recognizer.classifier, recognizer.segment_cfg), tmp_path)
+    assert set(result) == {"tuning", "reporting"}
+    for half in result.values():
+        assert set(half["next_frame"]) == {"f1", "cer", "precision", "recall"}
+        # Large clean digits: found again around where the full read found them.
+        assert half["next_frame"]["f1"] >= 0.75, half
+    # Each half's photo read whole, then whole again and as the next frame.
+    assert [tilt is None for tilt, _ in ways] == [True, True, False] * 2, ways
+    assert all(isinstance(around, Around) for tilt, around in ways if tilt is not None)
+    rows = benchmark.table({"photos": result}, 1.0)
+    assert f"| {result['reporting']['next_frame']['f1']} / {result['reporting']['next_frame']['cer']} |" in rows
+
+
+def test_camera_part_reads_each_half_under_each_change_and_scores_a_blind_reader_zero(recognizer, sample_digits,
+                                                                                      tmp_path):
+    """Two rendered sheets stand in for the labelled photos: one per half. Each change alters the
+    picture as it says, and a reader that finds nothing scores F1 0 under every change."""
+    import cv2
+
+    _rendered_photos(tmp_path, sample_digits)
     image = cv2.imread(str(tmp_path / "sheet_a.png"))
     changed = {name: change(image) for name, change in benchmark.CAMERA_CHANGES.items()}
     assert changed["dark surround"].shape[0] > image.shape[0] and changed["0.6 size"].shape[1] < image.shape[1]
