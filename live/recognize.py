@@ -190,9 +190,10 @@ class TiltFollower:
     ways (as it is, and turned upright) and the surer way kept; reading both costs three to four
     times one read. Once a frame read whole found digits, the next frames are read only the way
     it kept (only turned by its tilt, or only as they are), and only the part of the frame around
-    its digits, at half size where those digits are large (`live.segment.followed_scale`). Every `FULL_READ_EVERY`-th frame is read whole, both ways where its lines tilt:
-    digits that came into view are found, and a sheet turned or set straight, or a few sparse
-    digits that faked a tilt, are read the better way again, within that many frames."""
+    its digits, at half size where those digits are large (`live.segment.followed_scale`). Every
+    `FULL_READ_EVERY`-th frame is read whole, both ways where its lines tilt: digits that came
+    into view are found, and a sheet turned or set straight, or a few sparse digits that faked a
+    tilt, are read the better way again, within that many frames."""
 
     FULL_READ_EVERY = 6
     # Room kept around the digits, on each side: a digit's context (live.contract.CONTEXT_SCALE
