@@ -528,9 +528,9 @@ class _CountingRecognizer(Recognizer):
         super().__init__(recognizer.classifier, recognizer.segment_cfg)
         self.counts: list[int] = []
 
-    def read(self, prepared: Prepared) -> Recognition:
+    def conclude(self, prepared: Prepared, probs: np.ndarray) -> Recognition:
         self.counts.append(len(prepared.candidates))
-        return super().read(prepared)
+        return super().conclude(prepared, probs)
 
 
 def _stream_reading(recognizer: Recognizer, video: list[tuple[np.ndarray, Truth]], follow_tilt: bool

@@ -9,8 +9,8 @@ wide piece it rejects may still be read as touching digits; a piece read as 1 is
 that, since any stroke cut out of a wider piece reads as 1.
 
 The loop and `live.predict` both call `Recognizer`, so a photo and a video frame are read the same
-way. A video is read through `recognize_stream`, which overlaps the two halves of the work on the
-two cores: while the model reads frame N, frame N+1 is segmented.
+way. A video is read through `recognize_stream`, which overlaps the work on the two cores: while
+the model reads frame N, frame N+1 is segmented and frame N-1 drawn.
 """
 from __future__ import annotations
 
@@ -166,10 +166,18 @@ class Recognizer:
         return Prepared(seg, candidates, make_patches([c.ink for c in candidates]), contexts)
 
     def read(self, prepared: Prepared) -> Recognition:
-        """The model half: one batched call for every candidate, then the one decision rule. A
-        frame that was also turned upright is read both ways, and the way whose reading explains
-        the ink more surely (digits and non-digits alike) is kept; a tie keeps the frame as it is."""
-        probs = self.classifier.probabilities(prepared.patches, prepared.contexts)
+        """The model half: one batched call for every candidate, then the one decision rule."""
+        return self.conclude(prepared, self.probabilities(prepared))
+
+    def probabilities(self, prepared: Prepared) -> np.ndarray:
+        """The model's calibrated probabilities for every candidate of a frame, in batch order: the
+        one batched call, which holds no Python lock while it runs."""
+        return self.classifier.probabilities(prepared.patches, prepared.contexts)
+
+    def conclude(self, prepared: Prepared, probs: np.ndarray) -> Recognition:
+        """The decision rule over the model's reading of a frame's candidates. A frame that was
+        also turned upright is read both ways, and the way whose reading explains the ink more
+        surely (digits and non-digits alike) is kept; a tie keeps the frame as it is."""
         read = Readings.of(probs, self.classifier.has_reject)
         best, start = None, 0
         for way in prepared.segmentation.ways:
@@ -236,17 +244,20 @@ class TiltFollower:
 
 def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overlap: bool = True,
                      follow_tilt: bool = True) -> Iterator[tuple[np.ndarray, Recognition]]:
-    """(frame, recognition) for each frame; with `overlap`, the next frame is segmented on a second
-    thread while the model reads this one (without, for comparison, one frame after the other).
-    With `follow_tilt` (frames of one video, not unrelated photos), the way a full read kept is
-    followed (`TiltFollower`): most frames of a slanted sheet are read one way only.
+    """(frame, recognition) for each frame; with `overlap`, the model reads a frame on a second
+    thread while this one prepares the next frame and the caller tracks and draws the frame
+    before (without, for comparison, one frame after the other). With `follow_tilt` (frames of
+    one video, not unrelated photos), the way a full read kept is followed (`TiltFollower`): most
+    frames of a slanted sheet are read one way only.
 
-    With the Keras call (10-16 ms a 720p frame) the overlap gains most. LiteRT's call takes 2 ms
-    and most of the rest holds Python's lock, so there the two ways measure alike (five runs of
-    each: 54 and 51 frames/s, each run anywhere from 44 to 63 on this machine).
+    Only the model's call goes to the second thread: it is one long call that lets go of Python's
+    lock, while segmenting a frame is hundreds of short OpenCV calls with Python between them,
+    which on two threads wait for each other's lock. Segmenting on the second thread instead, with
+    the model and the drawing on this one, was measured about a tenth slower (73 against 81
+    frames/s at 1280x720).
     OpenCV's own thread pool is set to one thread: its parallel labelling was measured slower
-    than the sequential one. A source that fails while the next frame is fetched still has this
-    frame read and handed out first.
+    than the sequential one. A source that fails while the next frame is fetched still has the
+    frame before read and handed out first.
     """
     cv2.setNumThreads(1)
     follower = TiltFollower(follow_tilt)
@@ -258,24 +269,30 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overl
             yield frame, recognition
         return
     iterator = iter(frames)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segment") as worker:
-        current = next(iterator, None)
-        tilt, around, full = follower.next_way()
-        pending = worker.submit(recognizer.prepare, current, tilt, around) if current is not None else None
-        while pending is not None:
-            prepared, this_full = pending.result(), full
-            failure, following = None, None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="model") as worker:
+        reading = None  # the frame the model reads: (frame, its preparation, the call, a full read?)
+        while True:
+            failure, following, started = None, None, None
             try:
                 following = next(iterator, None)
-            except Exception as error:  # raised again once this frame is out
+            except Exception as error:  # raised again once the frame being read is out
                 failure = error
-            # The next frame's way is chosen before this frame is read: a tilt learnt here is
-            # followed from the frame after next.
-            tilt, around, full = follower.next_way()
-            pending = worker.submit(recognizer.prepare, following, tilt, around) if following is not None else None
-            recognition = recognizer.read(prepared)
-            follower.saw(recognition, this_full, current.shape)
-            yield current, recognition
+            if following is not None:
+                # The next frame's way is chosen before this frame's reading is known: a tilt
+                # learnt from it is followed from the frame after next.
+                tilt, around, full = follower.next_way()
+                prepared = recognizer.prepare(following, tilt, around)
+            if reading is not None:
+                frame, its_prepared, call, its_full = reading
+                probs = call.result()
+            if following is not None:
+                started = (following, prepared, worker.submit(recognizer.probabilities, prepared), full)
+            if reading is not None:
+                recognition = recognizer.conclude(its_prepared, probs)
+                follower.saw(recognition, its_full, frame.shape)
+                yield frame, recognition
             if failure is not None:
                 raise failure
-            current = following
+            if started is None:
+                return
+            reading = started
