@@ -26,6 +26,20 @@ def _overlap(a: Rect, b: Rect) -> int:
     return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
+def _covered(rect: Rect, rects: list[Rect]) -> int:
+    """The area `rect` shares with each of `rects`, summed: `_overlap` written out, since every
+    frame asks it of each tag's first spot against every box and tag."""
+    x0, y0, x1, y1 = rect
+    total = 0
+    for a0, b0, a1, b1 in rects:
+        width = (x1 if x1 < a1 else a1) - (x0 if x0 > a0 else a0)
+        if width > 0:
+            height = (y1 if y1 < b1 else b1) - (y0 if y0 > b0 else b0)
+            if height > 0:
+                total += width * height
+    return total
+
+
 def _tag_size(text: str, px: float) -> tuple[int, int, float, int]:
     """(width, height, font scale, thickness) of a tag whose digits are `px` tall."""
     scale = px / FONT_PX_AT_SCALE_1
@@ -56,7 +70,7 @@ def place_tag(size_wh: tuple[int, int], anchor: Rect, placed: list[Rect], frame_
         if y < 0 or y + h > fh or x + w > fw:
             continue
         rect = (x, y, x + w, y + h)
-        cost = (sum(_overlap(rect, r) for r in placed), sum(_overlap(rect, r) for r in avoid))
+        cost = (_covered(rect, placed), _covered(rect, avoid))
         if cost == (0, 0):
             return rect
         if best_cost is None or cost < best_cost:

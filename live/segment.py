@@ -201,7 +201,14 @@ def fill_dark_holes(ink: np.ndarray, region: np.ndarray, work_side: int = 96) ->
         size = (max(1, width * work_side // max(height, width)), max(1, height * work_side // max(height, width)))
         small_ink = cv2.resize(ink, size, interpolation=cv2.INTER_NEAREST)
         small_region = cv2.resize(region, size, interpolation=cv2.INTER_NEAREST)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats((small_ink == 0).view(np.uint8), connectivity=4)
+    # Most candidates enclose no paper at all (1, 2, 3, 5, 7): flooding the paper from around the
+    # crop tells that in half the time of labelling it, and only enclosed paper is labelled.
+    paper = cv2.compare(small_ink, 0, cv2.CMP_EQ)
+    flooded = cv2.copyMakeBorder(paper, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=255)
+    cv2.floodFill(flooded, None, (0, 0), 0, flags=4)
+    if cv2.countNonZero(flooded) == 0:
+        return ink
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(paper, connectivity=4)
     sh, sw = small_ink.shape
     x0, y0, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
     hole = (x0 > 0) & (y0 > 0) & (x0 + w < sw) & (y0 + h < sh)
@@ -462,7 +469,7 @@ class _Frame:
         x, y, w, h = box
         m = self.to_frame
         if m[0, 1] == 0 and m[1, 0] == 0:  # a plain scale and shift: map the corners
-            sx, sy, tx, ty = m[0, 0], m[1, 1], m[0, 2], m[1, 2]
+            sx, sy, tx, ty = float(m[0, 0]), float(m[1, 1]), float(m[0, 2]), float(m[1, 2])
             return (int(round(x * sx + tx)), int(round(y * sy + ty)), max(1, int(round(w * sx))),
                     max(1, int(round(h * sy))))
         # An affine map's extremes over the ink lie at corners of its outer outlines: a few
@@ -655,7 +662,7 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
     ids = keep + 1
     proposals: list[Proposal] = []
     for a in np.flatnonzero(alone):
-        cand = frame.candidate([int(ids[a])], tuple(boxes[a]))
+        cand = frame.candidate([int(ids[a])], tuple(boxes[a].tolist()))
         proposals.append(Proposal((int(a),), (cand,)))
         if cand.ink.shape[1] > cfg.split_aspect * cand.ink.shape[0]:
             for pieces in _splits(cand.ink, *cand.ink_at, cand.ink_scale):
