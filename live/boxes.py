@@ -31,10 +31,12 @@ def greedy_match(score: np.ndarray, min_score: float) -> np.ndarray:
     """One-to-one matching of rows to columns, best score first: each row's column, or -1."""
     found = np.full(score.shape[0], -1)
     taken = np.zeros(score.shape[1], bool)
-    for flat in np.argsort(-score, axis=None, kind="stable"):
-        r, c = np.unravel_index(flat, score.shape)
-        if score[r, c] < min_score:
+    columns = score.shape[1]
+    values = score.ravel().tolist()  # Python scalars: a frame's pairs are walked one by one
+    for flat in np.argsort(-score, axis=None, kind="stable").tolist():
+        if values[flat] < min_score:
             break
+        r, c = divmod(flat, columns)
         if found[r] < 0 and not taken[c]:
             found[r], taken[c] = c, True
     return found

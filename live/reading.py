@@ -5,6 +5,7 @@ digit's nearest neighbour, and lines are grouped and read along it.
 """
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,13 +36,13 @@ def line_angle(boxes_xywh: np.ndarray, min_pairs: int = 3, max_deg: float = 60.0
     np.fill_diagonal(dist, np.inf)
     nearest = dist.argmin(axis=1)
     vec = diff[np.arange(len(boxes)), nearest]
-    close = dist[np.arange(len(boxes)), nearest] <= 2.5 * np.median(boxes[:, 3])
+    close = dist[np.arange(len(boxes)), nearest] <= 2.5 * statistics.median(boxes[:, 3].tolist())
     angles = np.arctan2(vec[:, 1], vec[:, 0])
     angles = (angles + np.pi / 2) % np.pi - np.pi / 2  # a pair read either way is one direction
     usable = close & (np.abs(angles) <= np.deg2rad(max_deg))
     if usable.sum() < min_pairs:
         return 0.0
-    angle = float(np.median(angles[usable]))
+    angle = float(statistics.median(angles[usable].tolist()))
     # Sparse digits have diagonal neighbours; only a direction most pairs agree on is a line.
     agree = np.abs(angles[usable] - angle) <= np.deg2rad(agree_deg)
     return angle if agree.mean() >= 0.6 else 0.0
@@ -65,19 +66,22 @@ def lines_of(boxes_xywh: np.ndarray, angle: float | None = None) -> list[list[in
     if len(boxes) == 0:
         return []
     along = _along_lines(boxes, line_angle(boxes) if angle is None else angle)
+    # Python lists: a frame's few boxes are compared pairwise, where NumPy's scalars cost more
+    # than the arithmetic.
+    across, heights = along[:, 1].tolist(), boxes[:, 3].tolist()
     lines: list[list[int]] = []
-    for i in np.argsort(along[:, 0], kind="stable"):
+    for i in np.argsort(along[:, 0], kind="stable").tolist():
         best, best_dy = None, np.inf
         for line in lines:
             last = line[-1]
-            dy = abs(along[i, 1] - along[last, 1])
-            if dy <= 0.6 * max(boxes[i, 3], boxes[last, 3]) and dy < best_dy:
+            dy = abs(across[i] - across[last])
+            if dy <= 0.6 * max(heights[i], heights[last]) and dy < best_dy:
                 best, best_dy = line, dy
         if best is None:
-            lines.append([int(i)])
+            lines.append([i])
         else:
-            best.append(int(i))
-    return sorted(lines, key=lambda line: float(np.median(along[line, 1])))
+            best.append(i)
+    return sorted(lines, key=lambda line: statistics.median(across[i] for i in line))
 
 
 def reading_order(boxes_xywh: np.ndarray) -> list[int]:
@@ -92,11 +96,12 @@ def numbers(boxes_xywh: np.ndarray, labels: np.ndarray, max_gap: float = 0.9) ->
     # Half the box's extent along the line, for the gap between neighbours.
     half = (np.abs(np.cos(angle)) * boxes[:, 2] + np.abs(np.sin(angle)) * boxes[:, 3]) / 2
     found = []
+    start, end, heights = (along[:, 0] - half).tolist(), (along[:, 0] + half).tolist(), boxes[:, 3].tolist()
     for line in lines_of(boxes, angle):
         run = [line[0]]
         for prev, cur in zip(line, line[1:]):
-            gap = (along[cur, 0] - half[cur]) - (along[prev, 0] + half[prev])
-            if gap <= max_gap * max(boxes[prev, 3], boxes[cur, 3]):
+            gap = start[cur] - end[prev]
+            if gap <= max_gap * max(heights[prev], heights[cur]):
                 run.append(cur)
             else:
                 found.append(_number(boxes, labels, run))
@@ -106,6 +111,7 @@ def numbers(boxes_xywh: np.ndarray, labels: np.ndarray, max_gap: float = 0.9) ->
 
 
 def _number(boxes: np.ndarray, labels: np.ndarray, run: list[int]) -> Number:
-    x0, y0 = boxes[run, 0].min(), boxes[run, 1].min()
-    x1, y1 = (boxes[run, 0] + boxes[run, 2]).max(), (boxes[run, 1] + boxes[run, 3]).max()
+    own = boxes[run]
+    x0, y0 = own[:, :2].min(axis=0).tolist()
+    x1, y1 = (own[:, :2] + own[:, 2:]).max(axis=0).tolist()
     return Number("".join(str(int(labels[i])) for i in run), (int(x0), int(y0), int(x1 - x0), int(y1 - y0)))

@@ -32,6 +32,11 @@ class _Track:
         self.weight = self.weight * decay + 1.0
         self.votes[label] += confidence
 
+    def predicted(self) -> np.ndarray:
+        """The box moved on by one frame's velocity."""
+        x, y, w, h = self.box
+        return np.array([x + self.velocity[0], y + self.velocity[1], w, h])
+
     def shown(self) -> tuple[int, float]:
         label = int(self.votes.argmax())
         return label, float(self.votes[label] / max(self.weight, 1e-9))
@@ -49,7 +54,7 @@ class Tracker:
     def update(self, dets: Detections) -> Detections:
         cfg = self.cfg
         self._frames += 1
-        predicted = np.array([t.box + np.r_[t.velocity, 0, 0] for t in self.tracks]).reshape(-1, 4)
+        predicted = np.array([t.predicted() for t in self.tracks]).reshape(-1, 4)
         score = iou_matrix(predicted, dets.boxes_xywh)
         if len(self.tracks) and len(dets):
             centre_t = predicted[:, :2] + predicted[:, 2:] / 2
@@ -79,7 +84,7 @@ class Tracker:
         for track in self.tracks:
             if track.track_id not in updated:
                 track.missed += 1
-                track.box = track.box + np.r_[track.velocity, 0, 0]
+                track.box = track.predicted()
         self.tracks = [t for t in self.tracks if t.missed <= cfg.max_missed]
         shown = [t for t in self.tracks if t.hits >= cfg.min_hits or self._frames < cfg.min_hits]
         if not shown:
