@@ -15,7 +15,8 @@ Parts (run all by default, or name some):
   flicker   a moving-paper video: how often the label shown for a true digit changes, with and
             without tracking, and per-frame reading accuracy
   speed     1280x720 frames with 10 digits, all stages after capture, headless, frames/s, upright
-            and with the sheet held TILT_DEG aslant; milliseconds per frame of each stage; the
+            and with the sheet held TILT_DEG aslant; the lag from a 30 fps camera's capture to the
+            annotated frame; milliseconds per frame of each stage; the
             per-contour `model.predict` loop beside it; command to first annotated frame; peak
             memory of the tool's own process over a 300-frame headless demo run
   failfast  seconds from the command to the error line for a missing camera, a mistyped
@@ -30,6 +31,7 @@ import dataclasses
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -47,6 +49,7 @@ from live.reading import numbers
 from live.app import frame_record
 from live.recognize import Prepared, Recognition, Recognizer, TiltFollower, recognize_stream
 from live.segment import segment
+from live.sources import live_frames
 from live.synth import SheetAnimation, Truth, digit_ink, load_sample_digits, make_sheet, photograph, render_scene
 from live.boxes import greedy_match, ink_bounds, iou_matrix
 from live.tracking import Tracker
@@ -520,6 +523,60 @@ def stage_ms(recognizer: Recognizer, video: list[np.ndarray], passes: int = 3) -
     return {name: round(ms, 2) for name, ms in best.items()}
 
 
+class _Camera:
+    """A camera made of a video: a thread puts each frame, at its time, where `latest()` finds
+    it, and notes when it was captured, as the threaded reader serves a real camera's newest
+    frame to the loop (`live.sources.CameraSource`)."""
+
+    def __init__(self, video: list[np.ndarray], fps: float) -> None:
+        self._video, self._fps = video, fps
+        self._newest: np.ndarray | None = None
+        self.captured_at: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        start, index = time.perf_counter(), 0
+        while not self._stop.is_set():
+            delay = start + index / self._fps - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            frame = self._video[index % len(self._video)].copy()  # a new buffer, as a camera's
+            self.captured_at[id(frame)] = time.perf_counter()
+            self._newest, index = frame, index + 1
+
+    def latest(self) -> np.ndarray | None:
+        return self._newest
+
+    def __enter__(self) -> "_Camera":
+        self._thread.start()
+        while self._newest is None:
+            time.sleep(0.001)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def camera_lag(recognizer: Recognizer, video: list[np.ndarray], overlap: bool, seconds: float = 4.0,
+               fps: float = 30.0) -> dict[str, float]:
+    """A `fps` camera's frames read as the live loop reads them (`overlap` as recognize_stream
+    takes it), tracked and drawn: the median milliseconds from a frame's capture to its annotated
+    image, and the frames annotated per second."""
+    tracker, lags = Tracker(), []
+    with _Camera(video, fps) as camera:
+        start = time.perf_counter()
+        frames = live_frames(camera.latest, "the simulated camera")
+        for index, (frame, recognition) in enumerate(recognize_stream(recognizer, frames, overlap)):
+            _track_and_draw(tracker, index, frame, recognition)
+            lags.append(time.perf_counter() - camera.captured_at[id(frame)])
+            if time.perf_counter() - start >= seconds:
+                break
+        shown_fps = len(lags) / (time.perf_counter() - start)
+    return {"lag_ms": round(float(np.median(lags[5:])) * 1000, 1), "shown_fps": round(shown_fps, 1)}
+
+
 class _CountingRecognizer(Recognizer):
     """A Recognizer that also counts the candidates the model reads in each frame: the work a
     frame costs, which unlike frames/s does not depend on how busy the machine is."""
@@ -555,6 +612,9 @@ def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
     pipeline_fps = _pipeline_fps(recognizer, video, frames)
     stages = stage_ms(recognizer, video[:60])
     sequential_fps = _pipeline_fps(recognizer, video, frames, overlap=False)
+    # The live loop reads a camera's frames one at a time (live.app): reading ahead would wait
+    # for the camera's next frame before showing this one.
+    camera = {"one_at_a_time": camera_lag(recognizer, video, False), "reading_ahead": camera_lag(recognizer, video, True)}
     # The same sheet held at a slant: a frame whose lines tilt is also turned upright and
     # segmented a second time, and both ways go to the model; the next five frames are read
     # only the way that won (turned, around the digits, or as they are).
@@ -583,6 +643,7 @@ def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
     return {"frame_size": "1280x720", "digits_per_frame": 10, "frames": frames,
             "runtime": recognizer.classifier.runtime, "keras_runtime_pipeline_fps": keras_fps,
             "pipeline_fps": round(pipeline_fps, 1), "single_thread_fps": round(sequential_fps, 1),
+            "camera_30fps": camera,
             "stage_ms_upright": stages,
             "tilted_pipeline_fps": round(tilted_fps, 1), "tilted_read_right": tilted_right,
             "candidates_per_frame": candidates,
@@ -775,6 +836,10 @@ def table(results: dict, seconds: float) -> str:
             (f"speed, {r['frame_size']}, {r['digits_per_frame']} digits, every stage after capture "
              f"({r['runtime']} runtime)",
              f"{r['pipeline_fps']} frames/s ({r['single_thread_fps']} without overlapping the stages)"),
+            *([("lag from a 30 fps camera's capture to the annotated frame, as the loop reads it",
+                f"{r['camera_30fps']['one_at_a_time']['lag_ms']} ms, "
+                f"{r['camera_30fps']['one_at_a_time']['shown_fps']} frames/s shown "
+                f"({r['camera_30fps']['reading_ahead']['lag_ms']} ms reading ahead)")] if "camera_30fps" in r else []),
             (f"the same, the sheet held {TILT_DEG} degrees aslant",
              f"{r['tilted_pipeline_fps']} frames/s (read right {r['tilted_read_right']['followed']:.1%}; "
              f"reading every frame both ways {r['tilted_read_right']['every_frame_both_ways']:.1%})"),

@@ -255,6 +255,9 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overl
     which on two threads wait for each other's lock. Segmenting on the second thread instead, with
     the model and the drawing on this one, was measured about a tenth slower (73 against 81
     frames/s at 1280x720).
+    The overlap reads ahead: a frame is handed out once the next one is fetched and segmented,
+    which costs a frame's interval of lag where frames come on their own clock (a camera); there
+    `overlap=False` hands each frame out as soon as it is read.
     OpenCV's own thread pool is set to one thread: its parallel labelling was measured slower
     than the sequential one. A source that fails while the next frame is fetched still has the
     frame before read and handed out first.

@@ -64,6 +64,9 @@ class Source:
     wall_clock: bool = False
     # Photos are held on screen until a key (next, previous, quit) instead of played as a video.
     still: bool = False
+    # Frames come on the source's own clock (a camera, the demo paced like one), not as fast as
+    # they are read: the next frame is not there until its time.
+    real_time: bool = False
     # Width and height of the frames, when known before the first one is read (cameras).
     size_wh: tuple[int, int] | None = None
 
@@ -82,6 +85,7 @@ class Source:
 
 class CameraSource(Source):
     wall_clock = True
+    real_time = True
 
     def __init__(self, index: int, fallback_fps: float, resolution: tuple[int, int] | None = None) -> None:
         from imutils.video import VideoStream  # threaded reader: capture never waits for processing
@@ -186,7 +190,7 @@ class DemoSource(Source):
 
         self.name, self.fps = "demo", 30.0
         self.animation = SheetAnimation(seed=seed)
-        self._paced = paced
+        self._paced = self.real_time = paced
 
     def frames(self) -> Iterator[np.ndarray]:
         start = time.perf_counter()

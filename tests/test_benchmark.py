@@ -57,6 +57,8 @@ def test_stage_times_cover_every_stage_of_a_frame(recognizer, sample_digits):
     assert all(0 < ms < float("inf") for ms in stages.values()), stages
     table = benchmark.table({"speed": {"frame_size": "1280x720", "digits_per_frame": 10, "runtime": "litert",
                                        "pipeline_fps": 1.0, "single_thread_fps": 1.0, "tilted_pipeline_fps": 1.0,
+                                       "camera_30fps": {"one_at_a_time": {"lag_ms": 17.5, "shown_fps": 30.0},
+                                                        "reading_ahead": {"lag_ms": 46.5, "shown_fps": 30.0}},
                                        "tilted_read_right": {"followed": 1.0, "every_frame_both_ways": 1.0},
                                        "candidates_per_frame": {"upright": 16.0, "aslant": 24.0},
                                        "stage_ms_upright": stages, "per_contour_predict_fps": 1.0,
@@ -64,6 +66,20 @@ def test_stage_times_cover_every_stage_of_a_frame(recognizer, sample_digits):
                             1.0)
     assert all(f"{name} {ms:.1f} ms" in table for name, ms in stages.items()), table
     assert "| 16.0 / 24.0 |" in table, table
+    assert "| 17.5 ms, 30.0 frames/s shown (46.5 ms reading ahead) |" in table, table
+
+
+def test_camera_lag_is_measured_from_each_frames_capture_to_its_annotated_image(recognizer, sample_digits):
+    """Frames of a simulated 30 fps camera, read as the loop reads them: reading ahead cannot
+    hand a frame out before the camera's next one, a frame's interval (33 ms) later."""
+    from live.synth import SheetAnimation
+
+    animation = SheetAnimation(seed=5, width=640, height=360, n_digits=4, digits=sample_digits)
+    video = [animation.frame(i)[0] for i in range(8)]
+    ahead = benchmark.camera_lag(recognizer, video, True, seconds=1.0)
+    one_at_a_time = benchmark.camera_lag(recognizer, video, False, seconds=1.0)
+    assert ahead["lag_ms"] >= 1000 / 30, ahead
+    assert 0 < one_at_a_time["lag_ms"] and 0 < one_at_a_time["shown_fps"] <= 31, one_at_a_time
 
 
 def test_a_stream_is_scored_with_the_candidates_its_frames_gave_the_model(recognizer, sample_digits):

@@ -242,6 +242,41 @@ def test_a_source_that_stops_mid_run_keeps_a_playable_recording(tmp_path, recogn
     assert len((tmp_path / "cut.jsonl").read_text().splitlines()) == 12
 
 
+@pytest.mark.parametrize("real_time", [True, False], ids=["camera", "video file"])
+def test_a_cameras_frame_is_written_out_before_the_next_is_fetched(tmp_path, recognizer, real_time):
+    """A camera's next frame is not there until its time: the loop writes each frame out before
+    it asks for the next (no lag of a frame's interval), while a file's next frame is fetched and
+    segmented while the model reads this one."""
+    from dataclasses import replace
+
+    from live.app import Outputs, run_source
+    from live.config import LiveConfig
+    from live.sources import Source
+
+    animation = SheetAnimation(seed=6, width=640, height=360, n_digits=4)
+    frames = [animation.frame(i)[0] for i in range(6)]
+    written_when_fetched = []
+    cfg = replace(LiveConfig(), display=False, json_path=tmp_path / "frames.jsonl")
+    outputs = Outputs(cfg)
+
+    class Frames(Source):
+        name, fps = "frames", 30.0
+
+        def frames(self):
+            for frame in frames:
+                written_when_fetched.append(outputs.jsonl.lines)
+                yield frame
+
+    source = Frames()
+    source.real_time = real_time
+    try:
+        run_source(cfg, source, recognizer, outputs)
+    finally:
+        outputs.close()
+    # Frame k is fetched once k (a camera) or k - 1 (reading ahead) frames are written.
+    assert written_when_fetched == ([0, 1, 2, 3, 4, 5] if real_time else [0, 0, 1, 2, 3, 4])
+
+
 def test_a_camera_that_repeats_one_frame_is_reported_as_stalled():
     from live.sources import SourceError, live_frames
 
