@@ -48,11 +48,13 @@ def matching_litert(model_path: str | Path, metadata: dict) -> Path | None:
 
 
 class LiteRTModel:
-    """A .tflite classifier read in batches of any size.
+    """A .tflite classifier read in batches of any size, on `threads` threads unless a call
+    asks for another number.
 
-    LiteRT fixes a batch size when it allocates its tensors, and re-allocating costs about one
-    call's time, so one interpreter is kept per batch size seen lately: a live frame's batch
-    size wanders within a few values. Batches longer than `max_batch` run in chunks.
+    LiteRT fixes a batch size and its threads when it allocates its tensors, and re-allocating
+    costs about one call's time, so one interpreter is kept per batch size (and threads) seen
+    lately: a live frame's batch size wanders within a few values. Batches longer than
+    `max_batch` run in chunks.
     """
 
     def __init__(self, path: str | Path, threads: int = 1, max_batch: int = 256, kept: int = 8) -> None:
@@ -62,7 +64,7 @@ class LiteRTModel:
         self.path = Path(path)
         self._content = self.path.read_bytes()
         self._threads, self.max_batch, self._kept = threads, max_batch, kept
-        self._by_size: collections.OrderedDict[int, object] = collections.OrderedDict()
+        self._by_size: collections.OrderedDict[tuple[int, int], object] = collections.OrderedDict()
         with quiet_stderr():  # LiteRT announces its CPU delegate on the first interpreter
             probe = self._interpreter(1)
         inputs = probe.get_input_details()
@@ -78,26 +80,28 @@ class LiteRTModel:
         output = probe.get_output_details()[0]
         self._output_index, self.num_classes = output["index"], int(output["shape"][-1])
 
-    def _interpreter(self, batch: int):
-        found = self._by_size.get(batch)
+    def _interpreter(self, batch: int, threads: int | None = None):
+        key = (batch, threads or self._threads)
+        found = self._by_size.get(key)
         if found is not None:
-            self._by_size.move_to_end(batch)
+            self._by_size.move_to_end(key)
             return found
-        interpreter = self._interpreter_class(model_content=self._content, num_threads=self._threads)
+        interpreter = self._interpreter_class(model_content=self._content, num_threads=key[1])
         for detail in interpreter.get_input_details():
             interpreter.resize_tensor_input(detail["index"], [batch, *detail["shape"][1:]])
         interpreter.allocate_tensors()
-        self._by_size[batch] = interpreter
+        self._by_size[key] = interpreter
         while len(self._by_size) > self._kept:
             self._by_size.popitem(last=False)
         return interpreter
 
-    def __call__(self, patches: np.ndarray, contexts: np.ndarray | None = None) -> np.ndarray:
+    def __call__(self, patches: np.ndarray, contexts: np.ndarray | None = None, threads: int | None = None
+                 ) -> np.ndarray:
         """float32 (N, 28, 28, 1) patches (and (N, 32, 32, 1) contexts) -> (N, classes) softmax."""
         outputs = []
         for start in range(0, len(patches), self.max_batch):
             chunk = np.ascontiguousarray(patches[start:start + self.max_batch], np.float32)
-            interpreter = self._interpreter(len(chunk))
+            interpreter = self._interpreter(len(chunk), threads)
             interpreter.set_tensor(self._patch_index, chunk)
             if self._context_index is not None:
                 interpreter.set_tensor(self._context_index,

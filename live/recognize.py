@@ -169,10 +169,11 @@ class Recognizer:
         """The model half: one batched call for every candidate, then the one decision rule."""
         return self.conclude(prepared, self.probabilities(prepared))
 
-    def probabilities(self, prepared: Prepared) -> np.ndarray:
+    def probabilities(self, prepared: Prepared, threads: int | None = None) -> np.ndarray:
         """The model's calibrated probabilities for every candidate of a frame, in batch order: the
-        one batched call, which holds no Python lock while it runs."""
-        return self.classifier.probabilities(prepared.patches, prepared.contexts)
+        one batched call, which holds no Python lock while it runs (on `threads` threads, where
+        the runtime lets it choose: `Classifier.probabilities`)."""
+        return self.classifier.probabilities(prepared.patches, prepared.contexts, threads)
 
     def conclude(self, prepared: Prepared, probs: np.ndarray) -> Recognition:
         """The decision rule over the model's reading of a frame's candidates. A frame that was
@@ -289,7 +290,8 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overl
                 frame, its_prepared, call, its_full = reading
                 probs = call.result()
             if following is not None:
-                started = (following, prepared, worker.submit(recognizer.probabilities, prepared), full)
+                # One thread for the model: this one segments the next frame meanwhile.
+                started = (following, prepared, worker.submit(recognizer.probabilities, prepared, 1), full)
             if reading is not None:
                 recognition = recognizer.conclude(its_prepared, probs)
                 follower.saw(recognition, its_full, frame.shape)
