@@ -488,10 +488,10 @@ def _track_and_draw(tracker: Tracker, index: int, frame: np.ndarray, recognition
 
 
 def stage_ms(recognizer: Recognizer, video: list[np.ndarray], passes: int = 3) -> dict[str, float]:
-    """Milliseconds per frame of each stage, run one after the other on one thread as
-    `recognize_stream` runs them without overlap: for each stage the fastest of `passes` passes over
-    the video, so that a busy moment of the machine counts less. Where the time goes tells what
-    to make faster; frames/s alone do not."""
+    """Milliseconds per frame of each stage, run one after the other as `recognize_stream` runs
+    them without overlap (the model's call on two threads, the rest on one): for each stage the
+    fastest of `passes` passes over the video, so that a busy moment of the machine counts less.
+    Where the time goes tells what to make faster; frames/s alone do not."""
     cv2.setNumThreads(1)
     best = {name: float("inf") for name in ("segment", "patches", "model and decision", "tracking and drawing",
                                             "segment a followed frame")}
@@ -847,7 +847,7 @@ def table(results: dict, seconds: float) -> str:
               if r.get("keras_runtime_pipeline_fps") else []),
             ("candidates the model reads per frame, upright / aslant (the work, whatever the machine)",
              f"{r['candidates_per_frame']['upright']} / {r['candidates_per_frame']['aslant']}"),
-            ("time per frame by stage, upright, one thread (fastest of 3 passes)",
+            ("time per frame by stage, upright, one frame at a time (fastest of 3 passes)",
              "; ".join(f"{name} {ms:.1f} ms" for name, ms in r["stage_ms_upright"].items())),
             ("the usual model.predict per contour, same frames", f"{r['per_contour_predict_fps']} frames/s"),
             ("command to first annotated frame (demo, headless, 3 runs)",
