@@ -22,13 +22,9 @@ TEXT_BGR = (0, 0, 0)
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1, exclusive
 
 
-def _overlap(a: Rect, b: Rect) -> int:
-    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
-
-
 def _covered(rect: Rect, rects: list[Rect]) -> int:
-    """The area `rect` shares with each of `rects`, summed: `_overlap` written out, since every
-    frame asks it of each tag's first spot against every box and tag."""
+    """The area `rect` shares with each of `rects`, summed; written out without a call per
+    rectangle, since every frame asks it of each tag's first spot against every box and tag."""
     x0, y0, x1, y1 = rect
     total = 0
     for a0, b0, a1, b1 in rects:

@@ -16,9 +16,9 @@ Parts (run all by default, or name some):
             without tracking, and per-frame reading accuracy
   speed     1280x720 frames with 10 digits, all stages after capture, headless, frames/s, upright
             and with the sheet held TILT_DEG aslant; the lag from a 30 fps camera's capture to the
-            annotated frame; milliseconds per frame of each stage; the
-            per-contour `model.predict` loop beside it; command to first annotated frame; peak
-            memory of the tool's own process over a 300-frame headless demo run
+            annotated frame; milliseconds per frame of each stage; the per-contour
+            `model.predict` loop beside it; command to first annotated frame; peak memory of the
+            tool's own process over a 300-frame headless demo run
   failfast  seconds from the command to the error line for a missing camera, a mistyped
             --source and a missing --model
   settings  the numeric settings in live/'s config dataclasses (each number of a pair counted)
@@ -614,7 +614,8 @@ def bench_speed(recognizer: Recognizer, frames: int, model_path: Path) -> dict:
     sequential_fps = _pipeline_fps(recognizer, video, frames, overlap=False)
     # The live loop reads a camera's frames one at a time (live.app): reading ahead would wait
     # for the camera's next frame before showing this one.
-    camera = {"one_at_a_time": camera_lag(recognizer, video, False), "reading_ahead": camera_lag(recognizer, video, True)}
+    camera = {"one_at_a_time": camera_lag(recognizer, video, False),
+              "reading_ahead": camera_lag(recognizer, video, True)}
     # The same sheet held at a slant: a frame whose lines tilt is also turned upright and
     # segmented a second time, and both ways go to the model; the next five frames are read
     # only the way that won (turned, around the digits, or as they are).

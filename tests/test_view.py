@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import run_cli
-from live.annotate import _overlap, annotate, debug_view, fit_to_window, place_tag, window_scale
+from live.annotate import _covered, annotate, debug_view, fit_to_window, place_tag, window_scale
 from live.app import Key, Outputs, key_action, run_source, step_picture
 from live.config import LiveConfig, ViewConfig
 from live.detections import Detections
@@ -61,7 +61,7 @@ def test_tags_never_cover_each_other_in_a_dense_grid():
              for y in range(40, 400, 40) for x in range(10, 600, 34)]
     for box in boxes:
         placed.append(place_tag((30, 12), box, placed, (640, 480), avoid=boxes))
-    overlaps = sum(_overlap(a, b) for i, a in enumerate(placed) for b in placed[i + 1:])
+    overlaps = sum(_covered(a, placed[i + 1:]) for i, a in enumerate(placed))
     assert overlaps == 0
     assert all(0 <= r[0] and r[2] <= 640 and 0 <= r[1] and r[3] <= 480 for r in placed)
 
