@@ -14,6 +14,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from live.light import DEEPEST_FALL_OFF, fall_off
+
 # Faces, people, a cat, a room's objects, walls, ground and machines; none holds a digit. Also
 # what a webcam's false digits look like: a retina's vessels (hair, spokes), a horse's legs and
 # tail, the moon's craters (round things), tissue under a microscope and a starfield (specks).
@@ -78,15 +80,7 @@ def camera_frame(rng: np.random.Generator, photo: np.ndarray, width: int, height
     return cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
 
 
-def fall_off(width: int, height: int, deepest: float, power: float = 1.0) -> np.ndarray:
-    """A lens's fall-off of light toward the corners: a gain from 1 at the centre down to 1 -
-    `deepest` in the corners (1 - `deepest` / 2 ** `power` at the middle of each side)."""
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    r2 = ((xx - width / 2) / (width / 2)) ** 2 + ((yy - height / 2) / (height / 2)) ** 2
-    return 1.0 - deepest * np.clip(r2 / 2, 0, 1) ** power
-
-
 def vignette(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
     """A laptop webcam's fall-off of light toward the corners: a gain from 1 at the centre down to
     0.35-1 in the corners."""
-    return fall_off(width, height, rng.uniform(0.0, 0.65), rng.uniform(0.7, 1.5))
+    return fall_off(width, height, rng.uniform(0.0, DEEPEST_FALL_OFF), rng.uniform(0.7, 1.5))

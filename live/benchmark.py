@@ -52,6 +52,7 @@ from live.segment import segment
 from live.sources import live_frames
 from live.synth import SheetAnimation, Truth, digit_ink, load_sample_digits, make_sheet, photograph, render_scene
 from live.boxes import greedy_match, ink_bounds, iou_matrix
+from live.light import fall_off
 from live.tracking import Tracker
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -280,8 +281,6 @@ def bench_photos(recognizer: Recognizer, folder: Path) -> dict:
 def _darker_corners(image: np.ndarray) -> np.ndarray:
     """A small webcam's fall-off of light: the gain falls from 1 at the centre to 0.6 at the
     middle of each side and 0.2 in the corners."""
-    from live.backdrops import fall_off
-
     gain = fall_off(image.shape[1], image.shape[0], 0.8)
     return np.clip(image * gain[..., None], 0, 255).astype(np.uint8)
 

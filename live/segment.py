@@ -5,7 +5,8 @@ inside the paper's own outline survive; rulings that join the digits on them are
 component of digit-like size is read on its own; merging pieces (stacked, a 5's bar, side by
 side), splitting a wide one into touching digits and joining neighbours only *add* readings for
 the model to weigh (`live.recognize`). Nothing is dropped here for what it looks like: only
-sizes (relative to the frame) bound the work.
+sizes (relative to the frame) bound the work. Each candidate's context is cut from the frame
+with a webcam's fall-off of light toward the corners taken out (`live.light`).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import numpy as np
 from live.boxes import crop_to_ink, gaps
 from live.config import SegmentConfig
 from live.contract import CONTEXT_SCALE, CONTEXT_SIZE, DIGIT_BOX, MIN_READABLE_HEIGHT, STROKE_WORK_SIDE
+from live.light import Light, light_of
 from live.reading import line_angle
 
 # A candidate longer than this (working px) is cut out at this size: its 28x28 patch is made from
@@ -417,9 +419,12 @@ class _Frame:
     faint rims), its component labels, and the map back to frame pixels."""
 
     def __init__(self, gray: np.ndarray, mean: np.ndarray, labels: np.ndarray, to_frame: np.ndarray,
-                 hairline: int, cfg: SegmentConfig) -> None:
+                 hairline: int, cfg: SegmentConfig, light: Light | None = None) -> None:
         self.gray, self.mean, self.labels, self.to_frame, self.cfg = gray, mean, labels, to_frame, cfg
-        self.hairline = hairline
+        self.hairline, self.light = hairline, light
+        # The contexts cut so far and their boxes, while a fall-off of light is to be taken out.
+        self.contexts: list[np.ndarray] = []
+        self.context_boxes: list[tuple[int, int, int, int]] = []
         self.pyramid = pyramid_of(gray)
 
     def candidate(self, ids: list[int], box: tuple[int, int, int, int]) -> Candidate:
@@ -459,8 +464,11 @@ class _Frame:
             region = shrink(region, (ink.shape[1], ink.shape[0]))
             grown = ink = fill_dark_holes(ink, region)
             ink_at = at  # a rim of 2 px is nothing at this size
-        return Candidate(self._box_in_frame(ink, box, scale), grown, context_crop(self.pyramid, box),
-                         ink_at, scale)
+        context = context_crop(self.pyramid, box)
+        if self.light is not None:
+            self.contexts.append(context)
+            self.context_boxes.append(box)
+        return Candidate(self._box_in_frame(ink, box, scale), grown, context, ink_at, scale)
 
     def _box_in_frame(self, ink: np.ndarray, box: tuple[int, int, int, int], scale: float = 1.0
                       ) -> tuple[int, int, int, int]:
@@ -507,18 +515,19 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: f
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     short = min(gray.shape)
     to_frame = np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]])
+    light = light_of(gray, (frame_bgr.shape[1], frame_bgr.shape[0]))
     if tilt == 0.0:
         if around is not None and around.boxes:
-            return _part(gray, short, to_frame, cfg, around, scale)
-        return _segment_gray(gray, short, to_frame, cfg)
+            return _part(gray, short, to_frame, cfg, around, scale, light)
+        return _segment_gray(gray, short, to_frame, cfg, light=light)
     if tilt is not None:
-        return _turned(gray, short, to_frame, tilt, cfg, around, scale)
-    found = _segment_gray(gray, short, to_frame, cfg)
+        return _turned(gray, short, to_frame, tilt, cfg, around, scale, light)
+    found = _segment_gray(gray, short, to_frame, cfg, light=light)
     unit_boxes = np.array([p.candidates[0].box_xywh for p in found.proposals if len(p.atoms) == 1 and not p.is_split])
     angle = line_angle(unit_boxes.reshape(-1, 4))
     if abs(np.rad2deg(angle)) < cfg.min_rotate_deg:
         return found
-    return replace(found, turned=_turned(gray, short, to_frame, angle, cfg))
+    return replace(found, turned=_turned(gray, short, to_frame, angle, cfg, light=light))
 
 
 def followed_scale(scale: float, around: Around) -> float:
@@ -533,7 +542,7 @@ def followed_scale(scale: float, around: Around) -> float:
 
 
 def _part(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: SegmentConfig, around: Around,
-          scale: float = 1.0) -> Segmentation:
+          scale: float = 1.0, light: Light | None = None) -> Segmentation:
     """The proposals of the part of the working image (`scale` times the frame) that holds
     `around`'s boxes with its room on every side, boxes in frame pixels, the threshold's window
     sized from the whole image as a full read sizes it. A piece touching a side of the part
@@ -543,12 +552,12 @@ def _part(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: SegmentConfig
     corners = np.asarray(around.boxes, np.float64).reshape(-1, 2) * scale
     extent = _extent(corners, around.room * scale, (width, height))
     if extent is None:
-        return _segment_gray(gray, short, to_frame, cfg)
+        return _segment_gray(gray, short, to_frame, cfg, light=light)
     left, top, right, bottom = extent
     shifted = to_frame @ np.array([[1.0, 0.0, left], [0.0, 1.0, top], [0.0, 0.0, 1.0]])
     cut = (bool(left > 0), bool(top > 0), bool(right < width), bool(bottom < height))
     part = _segment_gray(np.ascontiguousarray(gray[top:bottom, left:right]), short, shifted, cfg, short,
-                         cut_sides=cut)
+                         cut_sides=cut, light=light)
     mask = np.zeros_like(gray)
     mask[top:bottom, left:right] = part.mask
     return replace(part, mask=mask)
@@ -570,7 +579,7 @@ def _corners(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
 
 
 def _turned(gray: np.ndarray, short: int, to_frame: np.ndarray, angle: float, cfg: SegmentConfig,
-            around: Around | None = None, scale: float = 1.0) -> Segmentation:
+            around: Around | None = None, scale: float = 1.0, light: Light | None = None) -> Segmentation:
     """The proposals of the working image (`scale` times the frame) turned by -`angle` (radians),
     boxes in frame pixels; given `around`, of only the part of the turned image that holds its
     boxes, with its room on every side. The boxes are placed in the turned image one by one, so
@@ -598,7 +607,7 @@ def _turned(gray: np.ndarray, short: int, to_frame: np.ndarray, angle: float, cf
     # runs into them is still one piece too large to read, not several pieces cut at the edge.
     frame_wh = (to_frame[0, 0] * width, to_frame[1, 1] * height)  # to_frame only scales
     turned = _segment_gray(upright, short, to_frame @ np.vstack([cv2.invertAffineTransform(turn), [0, 0, 1]]), cfg,
-                           block_side, frame_wh)
+                           block_side, frame_wh, light=light)
     return replace(turned, angle=float(angle))
 
 
@@ -622,12 +631,13 @@ def _warp_replicated(gray: np.ndarray, turn: np.ndarray, size: tuple[int, int]) 
 
 def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: SegmentConfig,
                   block_side: int | None = None, frame_wh: tuple[float, float] | None = None,
-                  cut_sides: tuple[bool, bool, bool, bool] = (False, False, False, False)) -> Segmentation:
+                  cut_sides: tuple[bool, bool, bool, bool] = (False, False, False, False),
+                  light: Light | None = None) -> Segmentation:
     """Proposals of a grey working image; sizes are relative to `short` px, boxes in frame pixels,
     the threshold's window to `block_side` (default: the image's shorter side); given the frame's
     size `frame_wh` (frame px), pieces whose centre lies outside the frame are not read, nor
     pieces touching a side (left, top, right, bottom) that `cut_sides` marks as cut from a larger
-    image."""
+    image. The frame's fall-off of light `light`, if any, is taken out of the contexts."""
     # The smallest digit: a share of the frame, but never more than a readable digit's height,
     # so a sheet held far off, or a dark surround that widens the frame, keeps its small digits.
     min_h, max_h = min(cfg.min_height_frac * short, MIN_READABLE_HEIGHT), cfg.max_height_frac * short
@@ -658,7 +668,7 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
     order = np.lexsort((-areas[keep], ~alone))[: cfg.max_proposals]
     keep, alone = keep[order], alone[order]
     boxes = np.stack([xs[keep], ys[keep], xs[keep] + ws[keep], ys[keep] + hs[keep]], 1).astype(np.int64)
-    frame = _Frame(gray, mean, labels, to_frame, hairline, cfg)
+    frame = _Frame(gray, mean, labels, to_frame, hairline, cfg, light)
     ids = keep + 1
     proposals: list[Proposal] = []
     for a in np.flatnonzero(alone):
@@ -675,6 +685,8 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
         ux1, uy1 = boxes[list(members), 2:].max(0)
         cand = frame.candidate([int(ids[m]) for m in members], (int(ux0), int(uy0), int(ux1), int(uy1)))
         proposals.append(Proposal(tuple(int(m) for m in members), (cand,)))
+    if light is not None:
+        light.flatten(frame.contexts, frame.context_boxes, to_frame)
     ink = areas[keep].astype(np.float64)
     return Segmentation(proposals[: cfg.max_proposals], ink, alone, mask)
 
