@@ -205,7 +205,8 @@ def fill_dark_holes(ink: np.ndarray, region: np.ndarray, work_side: int = 96) ->
         small_region = cv2.resize(region, size, interpolation=cv2.INTER_NEAREST)
     # Most candidates enclose no paper at all (1, 2, 3, 5, 7): flooding the paper from around the
     # crop tells that in half the time of labelling it, and only enclosed paper is labelled.
-    paper = cv2.compare(small_ink, 0, cv2.CMP_EQ)
+    # (A threshold, not cv2.compare with 0: OpenCV takes a 1x1 image for the scalar's 4x1 and fails.)
+    paper = cv2.threshold(small_ink, 0, 255, cv2.THRESH_BINARY_INV)[1]
     flooded = cv2.copyMakeBorder(paper, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=255)
     cv2.floodFill(flooded, None, (0, 0), 0, flags=4)
     if cv2.countNonZero(flooded) == 0:

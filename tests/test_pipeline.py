@@ -559,6 +559,9 @@ def test_holes_as_dark_as_the_ink_are_filled_and_paper_holes_are_not():
     zero[outline > 0] = 30  # a 0: dark rim, paper inside
     assert fill_dark_holes(outline, hollow_bar)[20:40, 15:25].all()
     assert not fill_dark_holes(outline, zero)[20:40, 15:25].any()
+    # A speck of one pixel (a hairline shrunk with a large candidate) has no hole, and no error.
+    speck = np.full((1, 1), 255, np.uint8)
+    assert fill_dark_holes(speck, np.full((1, 1), 30, np.uint8)) is speck
 
 
 def test_a_large_candidate_is_cut_out_small_with_its_box_in_frame_pixels():
