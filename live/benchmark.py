@@ -299,6 +299,12 @@ def _turned(image: np.ndarray, degrees: float = 6.0) -> np.ndarray:
     return cv2.warpAffine(image, turn, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+def _jpeg(image: np.ndarray, quality: int = 50) -> np.ndarray:
+    """The picture saved as a JPEG of `quality` and read back, as a phone or a webcam's MJPEG
+    stream delivers it."""
+    return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
+
+
 # What another camera, another room or another hand makes of the same sheet. None of them is
 # used to tune anything; together they show how much a reading depends on the conditions of the
 # photos it was tuned on.
@@ -308,6 +314,7 @@ CAMERA_CHANGES = {
     "blurred": lambda image: cv2.GaussianBlur(image, (0, 0), 1.5),
     "0.6 size": lambda image: cv2.resize(image, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA),
     "turned 6 degrees": _turned,
+    "JPEG 50": _jpeg,
 }
 
 

@@ -170,11 +170,13 @@ def pyramid_of(gray: np.ndarray) -> list[np.ndarray]:
 
 def _grow_ink(ink: np.ndarray, box: tuple[int, int, int, int], gray: np.ndarray, mean: np.ndarray,
               cfg: SegmentConfig) -> tuple[np.ndarray, tuple[int, int]]:
-    """A candidate's ink plus the faint ink (`weak_offset` below the local mean) within
-    `weak_reach` px of it, and the grown crop's top-left: the blurred rim of its strokes and the
-    skips of a faint pen. Grown per candidate, after rulings are erased, so that faint rims never
-    join a digit to a ruling or the paper's edge. The box stays that of the sure ink: a rim is not
-    the digit's extent (a thin 1's box would double in width)."""
+    """A candidate's ink plus the faint ink (`weak_offset` below the local mean) that reaches it
+    through faint ink within `weak_reach` px, and the grown crop's top-left: the blurred rim of
+    its strokes and the skips of a faint pen, but not the specks a JPEG's ringing leaves a pixel
+    or two off a stroke (taken, they read as a ring of dots round a small 0: not a digit). Grown
+    per candidate, after rulings are erased, so that faint rims never join a digit to a ruling or
+    the paper's edge. The box stays that of the sure ink: a rim is not the digit's extent (a thin
+    1's box would double in width)."""
     x0, y0, w, h = box
     reach = cfg.weak_reach
     if reach <= 0 or cfg.weak_offset >= cfg.threshold_offset:
@@ -185,7 +187,9 @@ def _grow_ink(ink: np.ndarray, box: tuple[int, int, int, int], gray: np.ndarray,
     padded = np.zeros((py1 - py0, px1 - px0), np.uint8)
     padded[y0 - py0:y0 - py0 + h, x0 - px0:x0 - px0 + w] = ink
     weak = below(gray[py0:py1, px0:px1], mean[py0:py1, px0:px1], cfg.weak_offset)
-    grown = cv2.bitwise_or(padded, cv2.bitwise_and(weak, cv2.dilate(padded, _GROW, iterations=reach)))
+    grown = padded
+    for _ in range(reach):  # a pixel at a time, through faint ink only
+        grown = cv2.bitwise_or(grown, cv2.bitwise_and(weak, cv2.dilate(grown, _GROW)))
     grown, (gx, gy) = crop_to_ink(grown)
     return grown, (px0 + gx, py0 + gy)
 

@@ -156,6 +156,7 @@ def test_camera_part_reads_each_half_under_each_change_and_scores_a_blind_reader
     assert changed["dark surround"].shape[0] > image.shape[0] and changed["0.6 size"].shape[1] < image.shape[1]
     assert changed["corners darkened"][0, 0].mean() < 0.5 * image[0, 0].mean()
     assert np.array_equal(changed["corners darkened"][240, 320], image[240, 320])
+    assert changed["JPEG 50"].shape == image.shape and 0 < np.abs(changed["JPEG 50"].astype(int) - image).mean() < 3
 
     result = benchmark.bench_camera(recognizer, tmp_path)
     assert set(result) == {"tuning", "reporting"}

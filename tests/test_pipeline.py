@@ -1012,3 +1012,25 @@ def test_a_followed_read_of_large_digits_is_made_at_half_size(recognizer, sample
         overlap = iou_matrix(truth.boxes_xywh, dets.boxes_xywh)
         assert (overlap.max(axis=1, initial=0.0) >= 0.5).all(), (name, overlap.max(axis=1, initial=0.0).round(2))
         assert (dets.labels[overlap.argmax(axis=1)] == truth.labels).mean() >= 0.9, name
+
+
+def test_a_strokes_faint_rim_is_grown_through_faint_ink_but_a_speck_off_the_stroke_is_not():
+    """Paper 220 everywhere (the local mean), a stroke well below it, faint ink (between the
+    faint and the sure offsets below it) beside the stroke and as a speck off its other side."""
+    from live.config import SegmentConfig
+    from live.segment import _grow_ink, below
+
+    cfg = SegmentConfig()
+    faint = int(220 - (cfg.weak_offset + cfg.threshold_offset) / 2)
+    gray = np.full((60, 60), 220, np.uint8)
+    gray[20:40, 29:31] = 40  # a stroke
+    gray[20:40, 31:33] = faint  # its faint rim, two pixels wide
+    gray[30, 27] = faint  # a speck two pixels off the stroke's other side, paper between
+    mean = np.full(gray.shape, 220, np.uint8)
+    ink = below(gray, mean, cfg.threshold_offset)[20:40, 29:31]
+    assert ink.all() and not below(gray, mean, cfg.threshold_offset)[30, 27]
+    grown, (x0, y0) = _grow_ink(ink, (29, 20, 2, 20), gray, mean, cfg)
+    taken = np.zeros_like(gray)
+    taken[y0:y0 + grown.shape[0], x0:x0 + grown.shape[1]] = grown
+    assert taken[20:40, 29:33].all()  # the stroke and both rim columns
+    assert not taken[30, 27] and not taken[:, :29].any()
