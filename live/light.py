@@ -53,8 +53,14 @@ def fall_off(width: int, height: int, deepest: float, power: float = 1.0) -> np.
 
 def _gain(xs: np.ndarray, ys: np.ndarray, width: float, height: float, deepest: float, power: float = 1.0
           ) -> np.ndarray:
+    return 1.0 - deepest * _rho(xs, ys, width, height) ** power
+
+
+def _rho(xs: np.ndarray, ys: np.ndarray, width: float, height: float) -> np.ndarray:
+    """The lens model's squared radius at points (xs, ys) of a width x height picture: 0 at the
+    centre, 1/2 at the middle of each side, 1 in the corners."""
     r2 = ((xs - width / 2) / (width / 2)) ** 2 + ((ys - height / 2) / (height / 2)) ** 2
-    return 1.0 - deepest * np.clip(r2 / 2, 0, 1) ** power
+    return np.clip(r2 / 2, 0, 1)
 
 
 def estimate_fall_off(gray: np.ndarray) -> float:
@@ -92,7 +98,7 @@ def _rings(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if shape not in _RINGS:
         h, w = shape
         yy, xx = np.mgrid[0:h, 0:w] + 0.5
-        rho = np.clip((((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2) / 2, 0, 1).reshape(-1)
+        rho = _rho(xx, yy, w, h).reshape(-1)
         order = np.argsort(rho, kind="stable")
         _RINGS[shape] = (rho[order], order, np.linspace(0, h * w, RINGS + 1).round().astype(int))
     return _RINGS[shape]
