@@ -427,9 +427,10 @@ class _Frame:
                  hairline: int, cfg: SegmentConfig, light: Light | None = None) -> None:
         self.gray, self.mean, self.labels, self.to_frame, self.cfg = gray, mean, labels, to_frame, cfg
         self.hairline, self.light = hairline, light
-        # The contexts cut so far and their boxes, while a fall-off of light is to be taken out.
-        self.contexts: list[np.ndarray] = []
-        self.context_boxes: list[tuple[int, int, int, int]] = []
+        # The contexts cut so far and their boxes, while a fall-off of light is to be taken out
+        # (`even_contexts`, once all of them are cut).
+        self._contexts: list[np.ndarray] = []
+        self._context_boxes: list[tuple[int, int, int, int]] = []
         self.pyramid = pyramid_of(gray)
 
     def candidate(self, ids: list[int], box: tuple[int, int, int, int]) -> Candidate:
@@ -471,9 +472,15 @@ class _Frame:
             ink_at = at  # a rim of 2 px is nothing at this size
         context = context_crop(self.pyramid, box)
         if self.light is not None:
-            self.contexts.append(context)
-            self.context_boxes.append(box)
+            self._contexts.append(context)
+            self._context_boxes.append(box)
         return Candidate(self._box_in_frame(ink, box, scale), grown, context, ink_at, scale)
+
+    def even_contexts(self) -> None:
+        """Takes the frame's fall-off of light, if any, out of every context cut so far, at once."""
+        if self.light is not None:
+            self.light.flatten(self._contexts, self._context_boxes, self.to_frame)
+            self._contexts, self._context_boxes = [], []
 
     def _box_in_frame(self, ink: np.ndarray, box: tuple[int, int, int, int], scale: float = 1.0
                       ) -> tuple[int, int, int, int]:
@@ -690,8 +697,7 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
         ux1, uy1 = boxes[list(members), 2:].max(0)
         cand = frame.candidate([int(ids[m]) for m in members], (int(ux0), int(uy0), int(ux1), int(uy1)))
         proposals.append(Proposal(tuple(int(m) for m in members), (cand,)))
-    if light is not None:
-        light.flatten(frame.contexts, frame.context_boxes, to_frame)
+    frame.even_contexts()
     ink = areas[keep].astype(np.float64)
     return Segmentation(proposals[: cfg.max_proposals], ink, alone, mask)
 
