@@ -305,6 +305,12 @@ def _jpeg(image: np.ndarray, quality: int = 50) -> np.ndarray:
     return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
 
 
+def _moved(image: np.ndarray, pixels: int = 9) -> np.ndarray:
+    """The sheet or the camera moved while the picture was taken: each point smeared `pixels`
+    long across (a hand's shake during a webcam's 1/30 s exposure at 640x480)."""
+    return cv2.filter2D(image, -1, np.full((1, pixels), 1.0 / pixels, np.float32))
+
+
 # What another camera, another room or another hand makes of the same sheet. None of them is
 # used to tune anything; together they show how much a reading depends on the conditions of the
 # photos it was tuned on.
@@ -315,6 +321,7 @@ CAMERA_CHANGES = {
     "0.6 size": lambda image: cv2.resize(image, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA),
     "turned 6 degrees": _turned,
     "JPEG 50": _jpeg,
+    "moved 9 px": _moved,
 }
 
 

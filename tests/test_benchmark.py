@@ -157,6 +157,10 @@ def test_camera_part_reads_each_half_under_each_change_and_scores_a_blind_reader
     assert changed["corners darkened"][0, 0].mean() < 0.5 * image[0, 0].mean()
     assert np.array_equal(changed["corners darkened"][240, 320], image[240, 320])
     assert changed["JPEG 50"].shape == image.shape and 0 < np.abs(changed["JPEG 50"].astype(int) - image).mean() < 3
+    # Smeared across, not down: a column of the picture keeps its rows' order of light and dark.
+    moved = changed["moved 9 px"].astype(int)
+    assert moved.shape == image.shape and np.abs(np.diff(moved, axis=1)).mean() < np.abs(np.diff(image.astype(int), axis=1)).mean()
+    assert np.abs(np.diff(moved, axis=0)).mean() > 0.5 * np.abs(np.diff(image.astype(int), axis=0)).mean()
 
     result = benchmark.bench_camera(recognizer, tmp_path)
     assert set(result) == {"tuning", "reporting"}
