@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from live.light import DEEPEST_FALL_OFF, fall_off
+from live.synth import jpeg_round_trip
 
 # Faces, people, a cat, a room's objects, walls, ground and machines; none holds a digit. Also
 # what a webcam's false digits look like: a retina's vessels (hair, spokes), a horse's legs and
@@ -77,7 +78,7 @@ def camera_frame(rng: np.random.Generator, photo: np.ndarray, width: int, height
     frame = cv2.GaussianBlur(frame, (0, 0), rng.uniform(0.3, 1.5))
     frame = np.clip(frame + rng.normal(0, rng.uniform(1.5, 5.0), frame.shape), 0, 255).astype(np.uint8)
     quality = int(rng.integers(45, 92))
-    return cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
+    return jpeg_round_trip(frame, quality)
 
 
 def vignette(rng: np.random.Generator, width: int, height: int) -> np.ndarray:

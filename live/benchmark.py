@@ -50,7 +50,8 @@ from live.app import frame_record
 from live.recognize import Prepared, Recognition, Recognizer, TiltFollower, recognize_stream
 from live.segment import segment
 from live.sources import live_frames
-from live.synth import SheetAnimation, Truth, digit_ink, load_sample_digits, make_sheet, photograph, render_scene
+from live.synth import (SheetAnimation, Truth, digit_ink, jpeg_round_trip, load_sample_digits, make_sheet, photograph,
+                        render_scene)
 from live.boxes import greedy_match, ink_bounds, iou_matrix
 from live.light import fall_off
 from live.tracking import Tracker
@@ -299,12 +300,6 @@ def _turned(image: np.ndarray, degrees: float = 6.0) -> np.ndarray:
     return cv2.warpAffine(image, turn, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-def _jpeg(image: np.ndarray, quality: int = 50) -> np.ndarray:
-    """The picture saved as a JPEG of `quality` and read back, as a phone or a webcam's MJPEG
-    stream delivers it."""
-    return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
-
-
 def _moved(image: np.ndarray, pixels: int = 9) -> np.ndarray:
     """The sheet or the camera moved while the picture was taken: each point smeared `pixels`
     long across (a hand's shake during a webcam's 1/30 s exposure at 640x480)."""
@@ -320,7 +315,7 @@ CAMERA_CHANGES = {
     "blurred": lambda image: cv2.GaussianBlur(image, (0, 0), 1.5),
     "0.6 size": lambda image: cv2.resize(image, None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA),
     "turned 6 degrees": _turned,
-    "JPEG 50": _jpeg,
+    "JPEG 50": lambda image: jpeg_round_trip(image, 50),  # a phone photo, a webcam's MJPEG stream
     "moved 9 px": _moved,
 }
 

@@ -182,6 +182,11 @@ def sheet_pose(rng: np.random.Generator, sheet: Sheet, width: int, height: int) 
     return cv2.getPerspectiveTransform(corners, (centred + jitter + shift).astype(np.float32))
 
 
+def jpeg_round_trip(image: np.ndarray, quality: int) -> np.ndarray:
+    """A BGR picture saved as a JPEG of `quality` (0-100) and read back, as a camera delivers it."""
+    return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
+
+
 def photograph(rng: np.random.Generator, sheet: Sheet, homography: np.ndarray, backdrop: np.ndarray,
                light: np.ndarray | None = None, camera_noise: bool = True) -> tuple[np.ndarray, Truth]:
     """The sheet warped onto the backdrop, lit by `light` (a gain map), with camera blur and noise."""
@@ -201,7 +206,7 @@ def photograph(rng: np.random.Generator, sheet: Sheet, homography: np.ndarray, b
         cv2.randn(noise, 0, rng.uniform(1.5, 5.0))
         frame = cv2.add(frame, noise, dtype=cv2.CV_8U)
         quality = int(rng.integers(45, 92))
-        frame = cv2.imdecode(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], cv2.IMREAD_COLOR)
+        frame = jpeg_round_trip(frame, quality)
     boxes = []
     for pts in sheet.ink_points:
         moved = cv2.perspectiveTransform(pts[None], homography)[0]
