@@ -9,8 +9,10 @@ wide piece it rejects may still be read as touching digits; a piece read as 1 is
 that, since any stroke cut out of a wider piece reads as 1.
 
 The loop and `live.predict` both call `Recognizer`, so a photo and a video frame are read the same
-way. A video is read through `recognize_stream`, which overlaps the work on the two cores: while
-the model reads frame N, frame N+1 is segmented and frame N-1 drawn.
+way: a photo of small digits is read a second time enlarged, and a video's frames between full
+reads are read enlarged around such digits. A video is read through `recognize_stream`, which
+overlaps the work on the two cores: while the model reads frame N, frame N+1 is segmented and
+frame N-1 drawn.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from live.config import SegmentConfig
 from live.contract import NUM_DIGITS, REJECT_LABEL
 from live.detections import Detections
 from live.patches import make_contexts, make_patches
-from live.segment import Around, Segmentation, segment
+from live.segment import Around, Segmentation, segment, working_scale, zoom_for
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Recognition:
     mask: np.ndarray  # threshold mask (working resolution), for the debug view
     patches: np.ndarray  # the (N, 28, 28, 1) patches of the kept detections, as the model saw them
     angle: float = 0.0  # the tilt (radians) the frame was turned upright by to read it, else 0
+    sureness: float = 0.0  # how surely the reading explains the frame's ink (`decide`)
 
 
 @dataclass(frozen=True)
@@ -150,14 +153,25 @@ class Recognizer:
         self.segment_cfg = segment_cfg
 
     def __call__(self, frame_bgr: np.ndarray) -> Recognition:
-        return self.read(self.prepare(frame_bgr))
+        """A frame read on its own (a photo). Where the digits it holds are small, it is read a
+        second time at a larger working size (`live.segment.zoom_for` their heights), the way the
+        first read kept (as it is, or turned upright by its tilt), as a video's next frames are
+        read (`TiltFollower`), and that reading is kept."""
+        recognition = self.read(self.prepare(frame_bgr))
+        scale = working_scale(frame_bgr.shape, self.segment_cfg)
+        zoom = zoom_for(recognition.detections.boxes_xywh[:, 3] * scale)
+        if zoom == 1.0:
+            return recognition
+        zoomed = self.read(self.prepare(frame_bgr, recognition.angle, zoom=zoom))
+        return zoomed if zoomed.sureness > recognition.sureness else recognition
 
     def prepare(self, frame_bgr: np.ndarray, tilt: float | None = None,
-                around: Around | None = None) -> Prepared:
+                around: Around | None = None, zoom: float = 1.0) -> Prepared:
         """The image half: proposals and the patches of their candidates (OpenCV and NumPy only).
         Given `tilt` (and `around`), the frame (the part around those digits) is read only turned
-        upright by it, or only as it is for a `tilt` of 0 (`live.segment.segment`)."""
-        return self.patches_of(segment(frame_bgr, self.segment_cfg, tilt, around))
+        upright by it, or only as it is for a `tilt` of 0; `zoom` reads it at that many times
+        the working size (`live.segment.segment`)."""
+        return self.patches_of(segment(frame_bgr, self.segment_cfg, tilt, around, zoom))
 
     def patches_of(self, seg: Segmentation) -> Prepared:
         """The patches (and contexts) of every candidate of a frame's proposals, both ways."""
@@ -187,11 +201,11 @@ class Recognizer:
             if best is None or sureness > best[0]:
                 best = (sureness, way, np.array(chosen, np.int64) + start)
             start = stop
-        _, way, keep = best
+        sureness, way, keep = best
         candidates = prepared.candidates
         detections = Detections.untracked([candidates[k].box_xywh for k in keep], read.labels[keep],
                                           read.confidences[keep])
-        return Recognition(detections, way.mask, prepared.patches[keep], way.angle)
+        return Recognition(detections, way.mask, prepared.patches[keep], way.angle, sureness)
 
 
 class TiltFollower:
@@ -199,7 +213,8 @@ class TiltFollower:
     ways (as it is, and turned upright) and the surer way kept; reading both costs three to four
     times one read. Once a frame read whole found digits, the next frames are read only the way
     it kept (only turned by its tilt, or only as they are), and only the part of the frame around
-    its digits, at half size where those digits are large (`live.segment.followed_scale`). Every
+    its digits, at half size where those digits are large and at up to twice it where they are
+    small (`live.segment.followed_scale`). Every
     `FULL_READ_EVERY`-th frame is read whole, both ways where its lines tilt: digits that came
     into view are found, and a sheet turned or set straight, or a few sparse digits that faked a
     tilt, are read the better way again, within that many frames."""

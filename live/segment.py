@@ -26,6 +26,9 @@ from live.reading import line_angle
 # its ink at STROKE_WORK_SIDE px, so twice that loses nothing, and a sheet's outline or a digit
 # filling a webcam frame then costs what a small digit costs. Its faint rim (2 px) is not grown.
 LARGE_SIDE = 2 * STROKE_WORK_SIDE
+# Small digits are read at most this many times the working size (`zoom_for`): a grey image
+# interpolated further holds no more of the pen than this does.
+MAX_ZOOM = 2.0
 
 
 @dataclass(frozen=True)
@@ -504,7 +507,7 @@ class _Frame:
 
 
 def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: float | None = None,
-            around: Around | None = None) -> Segmentation:
+            around: Around | None = None, zoom: float = 1.0) -> Segmentation:
     """The proposals of a BGR (or grey) frame.
 
     When the text lines seem to tilt more than `cfg.min_rotate_deg`, the frame is also turned
@@ -517,14 +520,16 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: f
     digits lay), only the part of it around them is turned.
     A `tilt` of 0 reads the frame only as it is, whatever its lines seem to do; given `around`
     too, only the part of it around those digits (`_part`). Such a read of a frame whose digits
-    are all large is made at half the working size (`followed_scale`).
+    are all large is made at half the working size, and of one whose digits are small at up to
+    twice it (`followed_scale`). `zoom` reads the frame at that many times the working size
+    (`zoom_for`: a photo's small digits read again).
     """
     gray = frame_bgr if frame_bgr.ndim == 2 else cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2GRAY)
-    scale = min(1.0, cfg.work_max_side / max(gray.shape))
+    scale = working_scale(gray.shape, cfg) * zoom
     if tilt is not None and around is not None and around.boxes:
         scale = followed_scale(scale, around)
-    if scale < 1.0:
-        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    if scale != 1.0:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
     short = min(gray.shape)
     to_frame = np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]])
     light = light_of(gray, (frame_bgr.shape[1], frame_bgr.shape[0]))
@@ -542,15 +547,33 @@ def segment(frame_bgr: np.ndarray, cfg: SegmentConfig = SegmentConfig(), tilt: f
     return replace(found, turned=_turned(gray, short, to_frame, angle, cfg, light=light))
 
 
+def working_scale(shape: tuple[int, ...], cfg: SegmentConfig) -> float:
+    """Working px per frame px of a frame of `shape` read whole: its longer side at most
+    `cfg.work_max_side`."""
+    return min(1.0, cfg.work_max_side / max(shape[:2]))
+
+
+def zoom_for(heights: np.ndarray) -> float:
+    """How many times the working size to read digits of `heights` (working px) at: enough that
+    the middle one is 2 x DIGIT_BOX px tall, at most MAX_ZOOM times, and 1 where it is that tall
+    already. A digit of fewer pixels comes apart at the threshold where its pen is thin and runs
+    into its neighbours where they are close: pen strokes a pixel or two wide, and gaps as narrow,
+    are at the mercy of every pixel, which a larger grey image, interpolated, smooths."""
+    if len(heights) == 0:
+        return 1.0
+    return float(np.clip(2 * DIGIT_BOX / max(float(np.median(heights)), 1.0), 1.0, MAX_ZOOM))
+
+
 def followed_scale(scale: float, around: Around) -> float:
     """The working scale (working px per frame px) for a read of only the part of a frame around
     the digits a recent read found: half of `scale` where even the smallest of them stays at
     least DIGIT_BOX px tall (twice that before halving), so that no patch is cut from fewer
-    pixels than it has, and `scale` itself otherwise. A large frame of large digits holds four
-    times the pixels its patches need, and most of a frame's segmenting cost grows with its
-    area: for 1280x720 frames of 60-80 px digits a followed read costs 8.5 instead of 14 ms."""
-    smallest = min(y1 - y0 for _, y0, _, y1 in around.boxes) * scale
-    return scale / 2 if smallest >= 2 * DIGIT_BOX else scale
+    pixels than it has; `scale` times `zoom_for` their heights where they are small; and `scale`
+    itself otherwise. A large frame of large digits holds four times the pixels its patches
+    need, and most of a frame's segmenting cost grows with its area: for 1280x720 frames of
+    60-80 px digits a followed read costs 8.5 instead of 14 ms."""
+    heights = np.array([y1 - y0 for _, y0, _, y1 in around.boxes], np.float64) * scale
+    return scale / 2 if heights.min() >= 2 * DIGIT_BOX else scale * zoom_for(heights)
 
 
 def _part(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: SegmentConfig, around: Around,

@@ -990,13 +990,15 @@ def _smaller(frame: np.ndarray, truth, factor: float):
 
 
 @pytest.mark.parametrize("factor, halved", [(1.0, True), (0.5, False)], ids=["large", "small"])
-def test_a_followed_read_of_large_digits_is_made_at_half_size(recognizer, sample_digits, factor, halved):
+def test_a_followed_read_is_made_at_half_size_for_large_digits_and_enlarged_for_small_ones(
+        recognizer, sample_digits, factor, halved):
     """A 720p frame read around digits all at least twice the patch's digit box tall is segmented
     at half size, and its digits are found and read there as a whole read finds and reads them
     (over 100 such frames: 924 of 1000 digits read right at half size, 922 whole); the same frame
-    at half size, its digits smaller, keeps its size."""
+    at half size, its digits under twice the digit box, is segmented enlarged (`zoom_for`), and
+    its digits found and read there too."""
     from live.boxes import iou_matrix
-    from live.segment import Around
+    from live.segment import Around, zoom_for
 
     frame, truth = _smaller(*SheetAnimation(seed=5, n_digits=10, digits=sample_digits).frame(0), factor)
     assert (truth.boxes_xywh[:, 3].min() >= 40) == halved
@@ -1007,11 +1009,60 @@ def test_a_followed_read_of_large_digits_is_made_at_half_size(recognizer, sample
     part = recognizer.prepare(frame, 0.0, around)
     followed = recognizer.read(part)
     height, width = frame.shape[:2]
-    assert part.segmentation.mask.shape == ((height // 2, width // 2) if halved else (height, width))
+    zoom = zoom_for(truth.boxes_xywh[:, 3].astype(float))
+    assert halved or zoom > 1.1
+    size = (height // 2, width // 2) if halved else (round(height * zoom), round(width * zoom))
+    assert part.segmentation.mask.shape == size
     for name, dets in (("whole", whole.detections), ("followed", followed.detections)):
         overlap = iou_matrix(truth.boxes_xywh, dets.boxes_xywh)
         assert (overlap.max(axis=1, initial=0.0) >= 0.5).all(), (name, overlap.max(axis=1, initial=0.0).round(2))
         assert (dets.labels[overlap.argmax(axis=1)] == truth.labels).mean() >= 0.9, name
+
+
+def test_small_digits_are_read_at_twice_the_patchs_digit_box_and_at_most_twice_the_size():
+    from live.segment import MAX_ZOOM, zoom_for
+
+    assert zoom_for(np.array([])) == 1.0  # nothing found: nothing to enlarge for
+    assert zoom_for(np.array([60.0, 80.0, 45.0])) == 1.0  # tall enough already
+    assert zoom_for(np.array([20.0, 30.0, 90.0])) == pytest.approx(40 / 30)  # the middle one counts
+    assert zoom_for(np.array([8.0, 12.0])) == MAX_ZOOM == 2.0
+
+
+def test_a_photo_of_small_digits_is_read_again_enlarged_and_the_surer_reading_kept(recognizer, sample_digits):
+    """A photo whose digits are under twice the patch's digit box is read a second time at the
+    size `zoom_for` asks, the way its first read kept; the reading the model is surer of is the
+    one given. A photo of large digits is read once."""
+    from live.segment import working_scale, zoom_for
+
+    calls, readings = [], []
+    prepare, read = recognizer.prepare, recognizer.read
+
+    def recording_prepare(frame, tilt=None, around=None, zoom=1.0):
+        calls.append((tilt, zoom))
+        return prepare(frame, tilt, around, zoom)
+
+    def recording_read(prepared):
+        readings.append(read(prepared))
+        return readings[-1]
+
+    recognizer.prepare, recognizer.read = recording_prepare, recording_read
+    try:
+        for factor, small in ((1.0, False), (0.45, True)):
+            calls.clear(), readings.clear()
+            frame, truth = _smaller(*SheetAnimation(seed=5, n_digits=10, digits=sample_digits).frame(0), factor)
+            given = recognizer(frame)
+            if not small:
+                assert calls == [(None, 1.0)] and given is readings[0]
+                continue
+            first = readings[0]
+            zoom = zoom_for(first.detections.boxes_xywh[:, 3] * working_scale(frame.shape, recognizer.segment_cfg))
+            assert zoom > 1.2 and calls == [(None, 1.0), (first.angle, zoom)]
+            assert given is max(readings, key=lambda r: r.sureness)
+            # The enlarged read finds the digits where they are in the photo.
+            right, false = match(truth.boxes_xywh, truth.labels, readings[1].detections)
+            assert right >= 0.8 * len(truth.labels) and false <= 1, (right, false)
+    finally:
+        del recognizer.prepare, recognizer.read
 
 
 def test_a_strokes_faint_rim_is_grown_through_faint_ink_but_a_speck_off_the_stroke_is_not():
