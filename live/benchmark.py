@@ -257,7 +257,8 @@ class _NextFrameReader:
         self.recognizer = recognizer
 
     def __call__(self, frame_bgr: np.ndarray) -> Recognition:
-        follower, recognizer = TiltFollower(), self.recognizer
+        recognizer = self.recognizer
+        follower = TiltFollower(True, recognizer.segment_cfg)
         tilt, around, full = follower.next_way()
         recognition = recognizer.read(recognizer.prepare(frame_bgr, tilt, around))
         follower.saw(recognition, full, frame_bgr.shape)

@@ -217,7 +217,9 @@ class TiltFollower:
     small (`live.segment.followed_scale`). Every
     `FULL_READ_EVERY`-th frame is read whole, both ways where its lines tilt: digits that came
     into view are found, and a sheet turned or set straight, or a few sparse digits that faked a
-    tilt, are read the better way again, within that many frames."""
+    tilt, are read the better way again, within that many frames. A full read is made at the
+    size the last one's digits asked for (`zoom`), so that small digits are read at one size
+    from frame to frame, not enlarged between full reads only."""
 
     FULL_READ_EVERY = 6
     # Room kept around the digits, on each side: a digit's context (live.contract.CONTEXT_SCALE
@@ -226,12 +228,15 @@ class TiltFollower:
     MARGIN_DIGITS = 1.5
     MARGIN_FRAME = 0.1
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, cfg: SegmentConfig = SegmentConfig()) -> None:
         self.enabled = enabled  # False: every frame is read whole, both ways (unrelated photos)
+        self.cfg = cfg
         # The way the last frame read whole was kept, when it found digits: its tilt (0.0: as
-        # it is), and where its digits lay, with room.
+        # it is), and where its digits lay, with room; and the working size a full read is
+        # made at (`live.segment.zoom_for` those digits).
         self.tilt: float | None = None
         self.around: Around | None = None
+        self.zoom = 1.0
         self._since_full = 0
 
     def next_way(self) -> tuple[float | None, Around | None, bool]:
@@ -250,8 +255,9 @@ class TiltFollower:
             return
         boxes = recognition.detections.boxes_xywh
         if not self.enabled or len(boxes) == 0:
-            self.tilt, self.around = None, None
+            self.tilt, self.around, self.zoom = None, None, 1.0
             return
+        self.zoom = zoom_for(boxes[:, 3] * working_scale(frame_shape, self.cfg))
         room = self.MARGIN_DIGITS * float(boxes[:, 2:].max()) + self.MARGIN_FRAME * min(frame_shape[:2])
         corners = np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], 1)
         self.tilt = recognition.angle
@@ -279,11 +285,11 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overl
     frame before read and handed out first.
     """
     cv2.setNumThreads(1)
-    follower = TiltFollower(follow_tilt)
+    follower = TiltFollower(follow_tilt, recognizer.segment_cfg)
     if not overlap:
         for frame in frames:
             tilt, around, full = follower.next_way()
-            recognition = recognizer.read(recognizer.prepare(frame, tilt, around))
+            recognition = recognizer.read(recognizer.prepare(frame, tilt, around, follower.zoom if full else 1.0))
             follower.saw(recognition, full, frame.shape)
             yield frame, recognition
         return
@@ -300,7 +306,8 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overl
                 # The next frame's way is chosen before this frame's reading is known: a tilt
                 # learnt from it is followed from the frame after next.
                 tilt, around, full = follower.next_way()
-                prepared = recognizer.prepare(following, tilt, around)
+                # A followed read's size follows its digits (`live.segment.followed_scale`).
+                prepared = recognizer.prepare(following, tilt, around, follower.zoom if full else 1.0)
             if reading is not None:
                 frame, its_prepared, call, its_full = reading
                 probs = call.result()

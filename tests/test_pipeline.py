@@ -610,9 +610,9 @@ def _ways_prepared(recognizer):
     ways = []
     prepare = recognizer.prepare
 
-    def recording_prepare(frame, tilt=None, around=None):
+    def recording_prepare(frame, tilt=None, around=None, zoom=1.0):
         ways.append((tilt, around))
-        return prepare(frame, tilt, around)
+        return prepare(frame, tilt, around, zoom)
 
     recognizer.prepare = recording_prepare
     try:
@@ -651,6 +651,30 @@ def test_a_tilt_follower_follows_the_way_each_full_read_kept_until_the_next_one(
     assert ways[every - 1] == (None, None, True)
     follower.saw(seen(0.0, []), True, shape)
     assert follower.next_way() == (None, None, True), "a full read that found nothing: nothing to follow"
+
+
+def test_a_tilt_follower_makes_full_reads_at_the_size_the_last_ones_digits_asked_for():
+    """Digits of 60 px ask for no enlarging; digits of 16-24 px (20 in the middle) for twice the
+    working size, in working px: a 2560x1440 frame is worked at half, so its 40 px digits are 20."""
+    from live.recognize import Recognition, TiltFollower
+
+    def seen(heights: list) -> Recognition:
+        dets = Detections.untracked([[100 * k, 100, 20, h] for k, h in enumerate(heights)], [1] * len(heights),
+                                    [0.9] * len(heights))
+        return Recognition(dets, np.zeros((1, 1), np.uint8), np.zeros((0, 28, 28, 1)), 0.0)
+
+    follower = TiltFollower()
+    assert follower.zoom == 1.0
+    follower.saw(seen([60, 60]), True, (720, 1280, 3))
+    assert follower.zoom == 1.0
+    follower.saw(seen([16, 20, 24]), True, (720, 1280, 3))
+    assert follower.zoom == 2.0
+    follower.saw(seen([60, 60]), False, (720, 1280, 3))
+    assert follower.zoom == 2.0, "a followed read changes nothing"
+    follower.saw(seen([40, 40]), True, (1440, 2560, 3))
+    assert follower.zoom == 2.0
+    follower.saw(seen([]), True, (720, 1280, 3))
+    assert follower.zoom == 1.0, "nothing found: nothing to enlarge for"
 
 
 @pytest.mark.parametrize("seed", [3, 7])
