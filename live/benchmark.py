@@ -258,7 +258,7 @@ class _NextFrameReader:
 
     def __call__(self, frame_bgr: np.ndarray) -> Recognition:
         recognizer = self.recognizer
-        follower = TiltFollower(True, recognizer.segment_cfg)
+        follower = TiltFollower(recognizer.segment_cfg)
         tilt, around, full = follower.next_way()
         recognition = recognizer.read(recognizer.prepare(frame_bgr, tilt, around))
         follower.saw(recognition, full, frame_bgr.shape)

@@ -228,8 +228,7 @@ class TiltFollower:
     MARGIN_DIGITS = 1.5
     MARGIN_FRAME = 0.1
 
-    def __init__(self, enabled: bool = True, cfg: SegmentConfig = SegmentConfig()) -> None:
-        self.enabled = enabled  # False: every frame is read whole, both ways (unrelated photos)
+    def __init__(self, cfg: SegmentConfig = SegmentConfig()) -> None:
         self.cfg = cfg
         # The way the last frame read whole was kept, when it found digits: its tilt (0.0: as
         # it is), and where its digits lay, with room; and the working size a full read is
@@ -254,7 +253,7 @@ class TiltFollower:
         if not full:
             return
         boxes = recognition.detections.boxes_xywh
-        if not self.enabled or len(boxes) == 0:
+        if len(boxes) == 0:
             self.tilt, self.around, self.zoom = None, None, 1.0
             return
         self.zoom = zoom_for(boxes[:, 3] * working_scale(frame_shape, self.cfg))
@@ -270,7 +269,9 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overl
     thread while this one prepares the next frame and the caller tracks and draws the frame
     before (without, for comparison, one frame after the other). With `follow_tilt` (frames of
     one video, not unrelated photos), the way a full read kept is followed (`TiltFollower`): most
-    frames of a slanted sheet are read one way only.
+    frames of a slanted sheet are read one way only. Without it, each frame is read as a photo is
+    (`Recognizer.__call__`: whole, both ways, and again enlarged where its digits are small), one
+    after the other.
 
     Only the model's call goes to the second thread: it is one long call that lets go of Python's
     lock, while segmenting a frame is hundreds of short OpenCV calls with Python between them,
@@ -285,7 +286,11 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overl
     frame before read and handed out first.
     """
     cv2.setNumThreads(1)
-    follower = TiltFollower(follow_tilt, recognizer.segment_cfg)
+    if not follow_tilt:
+        for frame in frames:
+            yield frame, recognizer(frame)
+        return
+    follower = TiltFollower(recognizer.segment_cfg)
     if not overlap:
         for frame in frames:
             tilt, around, full = follower.next_way()

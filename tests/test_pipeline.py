@@ -790,16 +790,17 @@ def test_a_stream_follows_a_slanted_sheet_and_lets_go_once_it_is_set_straight(re
 
 def test_a_stream_of_unrelated_photos_reads_each_whole_and_both_ways(recognizer, sample_digits):
     """Photos shown one after another are unrelated: a slanted one must not have the next read
-    turned by its tilt."""
+    turned by its tilt. Each is read as a photo is: one of small digits again enlarged."""
     from live.recognize import recognize_stream
     from live.synth import SheetAnimation
 
     slanted = SheetAnimation(seed=3, n_digits=8, digits=sample_digits, tilt_deg=25).frame(0)[0]
     upright = [SheetAnimation(seed=s, n_digits=8, digits=sample_digits).frame(0)[0] for s in (4, 5, 6)]
+    upright.append(_smaller(upright[0], SheetAnimation(seed=4, n_digits=8, digits=sample_digits).frame(0)[1], 0.45)[0])
     with _ways_prepared(recognizer) as ways:
         readings = [r for _, r in recognize_stream(recognizer, iter([slanted, *upright]), follow_tilt=False)]
     assert readings[0].angle != 0, "the slanted photo is read turned"
-    assert ways == [(None, None)] * 4
+    assert ways == [(None, None)] * 5 + [(0.0, None)], "the small digits read again, as the first read kept"
     for frame, r in zip(upright, readings[1:]):
         alone = recognizer(frame).detections
         np.testing.assert_array_equal(r.detections.boxes_xywh, alone.boxes_xywh)
