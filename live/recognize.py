@@ -9,8 +9,8 @@ wide piece it rejects may still be read as touching digits; a piece read as 1 is
 that, since any stroke cut out of a wider piece reads as 1.
 
 The loop and `live.predict` both call `Recognizer`, so a photo and a video frame are read the same
-way: a photo of small digits is read a second time enlarged, and a video's frames between full
-reads are read enlarged around such digits. A video is read through `recognize_stream`, which
+way: a photo of small digits is read a second time enlarged, and a video of such digits is read
+enlarged throughout. A video is read through `recognize_stream`, which
 overlaps the work on the two cores: while the model reads frame N, frame N+1 is segmented and
 frame N-1 drawn.
 """
@@ -158,8 +158,7 @@ class Recognizer:
         first read kept (as it is, or turned upright by its tilt), as a video's next frames are
         read (`TiltFollower`), and that reading is kept."""
         recognition = self.read(self.prepare(frame_bgr))
-        scale = working_scale(frame_bgr.shape, self.segment_cfg)
-        zoom = zoom_for(recognition.detections.boxes_xywh[:, 3] * scale)
+        zoom = zoom_asked(recognition, frame_bgr.shape, self.segment_cfg)
         if zoom == 1.0:
             return recognition
         zoomed = self.read(self.prepare(frame_bgr, recognition.angle, zoom=zoom))
@@ -206,6 +205,12 @@ class Recognizer:
         detections = Detections.untracked([candidates[k].box_xywh for k in keep], read.labels[keep],
                                           read.confidences[keep])
         return Recognition(detections, way.mask, prepared.patches[keep], way.angle, sureness)
+
+
+def zoom_asked(recognition: Recognition, frame_shape: tuple[int, ...], cfg: SegmentConfig) -> float:
+    """The working size a frame of `frame_shape` is read again at for the digits `recognition`
+    found in it (`live.segment.zoom_for` their heights in working pixels)."""
+    return zoom_for(recognition.detections.boxes_xywh[:, 3] * working_scale(frame_shape, cfg))
 
 
 class TiltFollower:
@@ -256,7 +261,7 @@ class TiltFollower:
         if len(boxes) == 0:
             self.tilt, self.around, self.zoom = None, None, 1.0
             return
-        self.zoom = zoom_for(boxes[:, 3] * working_scale(frame_shape, self.cfg))
+        self.zoom = zoom_asked(recognition, frame_shape, self.cfg)
         room = self.MARGIN_DIGITS * float(boxes[:, 2:].max()) + self.MARGIN_FRAME * min(frame_shape[:2])
         corners = np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], 1)
         self.tilt = recognition.angle
