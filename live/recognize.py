@@ -10,9 +10,8 @@ that, since any stroke cut out of a wider piece reads as 1.
 
 The loop and `live.predict` both call `Recognizer`, so a photo and a video frame are read the same
 way: a photo of small digits is read a second time enlarged, and a video of such digits is read
-enlarged throughout. A video is read through `recognize_stream`, which
-overlaps the work on the two cores: while the model reads frame N, frame N+1 is segmented and
-frame N-1 drawn.
+enlarged throughout. A video is read through `recognize_stream`, which overlaps the work on the
+two cores: while the model reads frame N, frame N+1 is segmented and frame N-1 drawn.
 """
 from __future__ import annotations
 
