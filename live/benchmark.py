@@ -4,6 +4,8 @@ Parts (run all by default, or name some):
   scenes    camera-like frames of MNIST *test* digits: share of digits found and read right,
             false digits per digit-free frame, expected calibration error of the confidence;
             on the seeds rules were tuned on and on seeds kept for reporting
+  ballpoint the same scenes' digits written in a ballpoint, a line 0.012-0.035 of their height
+            wide (MNIST's strokes are about 0.11): found and read right, on both kinds of seeds
   photos    the labelled real photos in ../shared/realphotos (when present): order-free F1 and
             reading-order character error rate, on the tuning half and on the reporting half
   camera    the same photos as another camera or another room would deliver them (corners
@@ -70,6 +72,11 @@ WIDTHS = (0.4, 0.5, 1.0, 1.5)
 # A photo of one digit taken close: the digit fills this share of the picture's height.
 CLOSEUP_SEED = 30_009
 CLOSEUP_FILLS = (0.4, 0.6, 0.8)
+# The scenes written in a ballpoint (`live.synth.digit_ink`'s pen), a line this share of a digit's
+# height wide, drawn per frame: a 0.5 mm line on digits 1.5 to 4 cm tall, as they are written to be
+# held up to a camera. Seeds as the scenes': tuning, reporting.
+BALLPOINT_SEEDS = {"tuning": 20_012, "reporting": 30_012}
+BALLPOINT_LINES = (0.012, 0.035)
 MIN_CONF = ClassifyConfig().min_confidence
 # The speed's sheet is also shown turned by this much, well past SegmentConfig.min_rotate_deg: a
 # sheet held at a slant, read both as it is and turned upright where its lines show the tilt, and
@@ -78,7 +85,7 @@ TILT_DEG = 25
 # Webcam-like frames cut from the held-out photographs without digits: 30 of each of the 8. Over
 # 60 frames, one false digit more or less moved the figure by a sixth.
 REAL_FREE_FRAMES = 240
-DEFAULT_PARTS = ["scenes", "photos", "camera", "real-free", "page", "touching", "widths", "closeup", "flicker", "speed",
+DEFAULT_PARTS = ["scenes", "ballpoint", "photos", "camera", "real-free", "page", "touching", "widths", "closeup", "flicker", "speed",
                  "failfast", "settings"]
 
 
@@ -154,6 +161,21 @@ def bench_scenes(recognizer: Recognizer, frames: int, seeds: tuple[int, int]) ->
         "digit_free_frames": empty_frames, "false_digits_per_digit_free_frame": round(false / empty_frames, 3),
         "calibration_error_ece": round(expected_calibration_error(np.array(confs), np.array(correct)), 4),
     }
+
+
+def bench_ballpoint(recognizer: Recognizer, frames: int, seed: int) -> dict:
+    """Digits found and read right in camera-like frames of MNIST test digits written in a
+    ballpoint: each digit's centre line, BALLPOINT_LINES of its height wide, on plain or ruled
+    paper."""
+    images, labels, _ = test_digits()
+    rng = np.random.default_rng(seed)
+    total = right = found = 0
+    for _ in range(frames):
+        frame, truth = render_scene(rng, images, labels, pen=float(rng.uniform(*BALLPOINT_LINES)))
+        _, found_here, right_here = _scored(truth, recognizer(frame).detections)
+        total, found, right = total + len(truth.labels), found + found_here, right + right_here
+    return {"frames": frames, "digits": total, "found": round(found / total, 4),
+            "found_and_read_right": round(right / total, 4)}
 
 
 def bench_real_digit_free(recognizer: Recognizer, frames: int) -> dict:
@@ -801,6 +823,10 @@ def table(results: dict, seconds: float) -> str:
                  f"and shapes)", f"{r['false_digits_per_digit_free_frame']}"),
                 (f"calibration error of the confidence (ECE), {half} seeds", f"{r['calibration_error_ece']}"),
             ]
+    if "ballpoint" in results:
+        rows += [(f"the same, written in a ballpoint ({' to '.join(str(v) for v in BALLPOINT_LINES)} of a digit's height "
+                  f"wide), {half} seeds ({r['frames']} frames, {r['digits']:,} digits)",
+                  f"{r['found_and_read_right']:.1%} ({r['found']:.1%} found)") for half, r in results["ballpoint"].items()]
     if "photos" in results:
         rows += _per_half(results["photos"], "real photos", lambda half, h: (
             f"real photos, {half} half ({h['photos']} photos, {h['digits']} digits): F1 / character error rate",
@@ -909,6 +935,8 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         if part == "scenes":
             results[part] = {half: bench_scenes(recognizer, args.frames, seeds) for half, seeds in SCENE_SEEDS.items()}
+        elif part == "ballpoint":
+            results[part] = {half: bench_ballpoint(recognizer, args.frames, seed) for half, seed in BALLPOINT_SEEDS.items()}
         elif part == "real-free":
             results[part] = bench_real_digit_free(recognizer, REAL_FREE_FRAMES)
         elif part == "page":

@@ -49,13 +49,47 @@ def load_sample_digits() -> tuple[np.ndarray, np.ndarray]:
         return data["images"], data["labels"].astype(np.int64)
 
 
-def digit_ink(digit_u8: np.ndarray, height_px: int, stroke: float) -> np.ndarray:
+def centre_line(binary: np.ndarray) -> np.ndarray:
+    """The one-pixel centre line of a bool image's strokes (Zhang and Suen's thinning, 1984):
+    outer pixels are peeled in two alternating passes until only connected lines are left."""
+    image = np.pad(binary.astype(np.uint8), 1)
+    changed = True
+    while changed:
+        changed = False
+        for second in (False, True):
+            # The 8 neighbours, clockwise from the one above.
+            p2, p3, p4 = image[:-2, 1:-1], image[:-2, 2:], image[1:-1, 2:]
+            p5, p6, p7 = image[2:, 2:], image[2:, 1:-1], image[2:, :-2]
+            p8, p9 = image[1:-1, :-2], image[:-2, :-2]
+            ring = (p2, p3, p4, p5, p6, p7, p8, p9)
+            neighbours = sum(n.astype(np.int8) for n in ring)
+            crossings = sum(((ring[i] == 0) & (ring[(i + 1) % 8] == 1)).astype(np.int8) for i in range(8))
+            if second:
+                side = ((p2 & p4 & p8) == 0) & ((p2 & p6 & p8) == 0)
+            else:
+                side = ((p2 & p4 & p6) == 0) & ((p4 & p6 & p8) == 0)
+            peel = (image[1:-1, 1:-1] == 1) & (neighbours >= 2) & (neighbours <= 6) & (crossings == 1) & side
+            if peel.any():
+                image[1:-1, 1:-1][peel] = 0
+                changed = True
+    return image[1:-1, 1:-1].astype(bool)
+
+
+def digit_ink(digit_u8: np.ndarray, height_px: int, stroke: float, pen: float | None = None) -> np.ndarray:
     """An MNIST digit as an ink coverage map in [0, 1], about `height_px` tall.
 
     `stroke` < 0 thins the strokes (fine pen), > 0 thickens them (marker), as a share of height.
+    `pen`, if given, draws the digit's centre line instead, a line `pen` heights wide (at least
+    one pixel): a ballpoint's line, which on a digit written large for a camera is a fraction of
+    MNIST's strokes, whatever the size.
     """
     size = max(8, int(round(height_px * 28 / 20)))
     big = cv2.resize(digit_u8, (size, size), interpolation=cv2.INTER_CUBIC).astype(np.float32) / 255.0
+    if pen is not None:
+        line = centre_line(big > 0.5)
+        # Coverage falls off over one pixel at the line's edge: anti-aliased, as a camera sees it.
+        distance = cv2.distanceTransform((~line).view(np.uint8), cv2.DIST_L2, 5)
+        return np.clip(max(0.5, pen * height_px / 2) + 0.5 - distance, 0.0, 1.0).astype(np.float32)
     ink = np.clip((big - 0.35) / 0.3, 0.0, 1.0)
     radius = int(round(abs(stroke) * height_px))
     if radius >= 1:
@@ -110,10 +144,11 @@ def _paste_ink(paper: np.ndarray, ink: np.ndarray, x: int, y: int, color_bgr: tu
 
 def make_sheet(rng: np.random.Generator, digits: np.ndarray, labels: np.ndarray, n_digits: int,
                digit_height: int, n_distractors: int = 0, ruled: bool | None = None, pitch: float = 1.25,
-               margin: float | None = None) -> Sheet:
+               margin: float | None = None, pen: float | None = None) -> Sheet:
     """A sheet with `n_digits` random digits in rows (and optional letters/shapes), paper coords.
     `pitch` is the distance between neighbours on a row in digit heights: below about 0.8 they
-    touch. `margin` (digit heights; default 0.8-2) is the paper around them."""
+    touch. `margin` (digit heights; default 0.8-2) is the paper around them. `pen`, if given,
+    writes the digits in a ballpoint's line that many digit heights wide (`digit_ink`)."""
     cols = max(1, int(np.ceil(np.sqrt((n_digits + n_distractors) * 2.0))))
     rows = max(1, int(np.ceil((n_digits + n_distractors) / cols)))
     pitch_x, pitch_y = int(digit_height * pitch), int(digit_height * 1.8)
@@ -135,7 +170,7 @@ def make_sheet(rng: np.random.Generator, digits: np.ndarray, labels: np.ndarray,
         h = int(digit_height * rng.uniform(0.8, 1.15))
         if i < n_digits:
             k = rng.integers(len(digits))
-            ink = digit_ink(digits[k], h, stroke)
+            ink = digit_ink(digits[k], h, stroke, pen)
         else:
             ink = text_ink(rng, h)
         x = margin + c * pitch_x + int(rng.uniform(-0.1, 0.1) * digit_height)
@@ -232,14 +267,14 @@ def uneven_light(rng: np.random.Generator, width: int, height: int, phase: float
 def render_scene(rng: np.random.Generator, digits: np.ndarray, labels: np.ndarray, width: int = 1280,
                  height: int = 720, n_digits: int | None = None, n_distractors: int = 0,
                  backdrop: np.ndarray | None = None, pitch: float = 1.25, digit_height: int | None = None,
-                 margin: float | None = None) -> tuple[np.ndarray, Truth]:
+                 margin: float | None = None, pen: float | None = None) -> tuple[np.ndarray, Truth]:
     """One camera-like frame of a sheet with 3-12 digits (or `n_digits`, 0 for a digit-free frame)
     24-130 px tall (or `digit_height`, before the sheet is scaled to fit the frame), in front of a
-    generated surface or `backdrop` (BGR, width x height)."""
+    generated surface or `backdrop` (BGR, width x height); `pen`: as `make_sheet`'s."""
     n = int(rng.integers(3, 13)) if n_digits is None else n_digits
     if digit_height is None:
         digit_height = int(np.exp(rng.uniform(np.log(24), np.log(130))))
-    sheet = make_sheet(rng, digits, labels, n, digit_height, n_distractors, pitch=pitch, margin=margin)
+    sheet = make_sheet(rng, digits, labels, n, digit_height, n_distractors, pitch=pitch, margin=margin, pen=pen)
     homography = sheet_pose(rng, sheet, width, height)
     behind = background(rng, width, height) if backdrop is None else backdrop
     return photograph(rng, sheet, homography, behind, uneven_light(rng, width, height))

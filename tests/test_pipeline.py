@@ -979,6 +979,38 @@ def test_ruling_stubs_are_trimmed_to_the_digit_between_them_and_never_to_nothing
     assert box[0] == 10 + 24 and ink.shape == (h, 4)
 
 
+def test_digits_in_a_ballpoint_written_on_a_ruled_line_are_freed_from_it_and_read(recognizer, sample_digits):
+    """Notebook paper and a ballpoint: the digits' strokes are as thin as the ruling they stand
+    on, so a straight line fitted through every hairline column of the piece lies between the
+    ruling and the digits. The ruling is still found, erased, and each digit read on its own."""
+    wanted = [5, 8, 3, 2, 7, 4]
+    images, labels = sample_digits
+    canvas = np.full((720, 1280, 3), 236, np.uint8)
+    cv2.line(canvas, (0, 402), (1279, 404), (200, 170, 150), 1)
+    boxes = []
+    for k, label in enumerate(wanted):
+        ink = digit_ink(images[np.flatnonzero(labels == label)[k]], 120, 0.0, pen=0.012)
+        rows, cols = np.flatnonzero(ink.max(axis=1) > 0.5), np.flatnonzero(ink.max(axis=0) > 0.5)
+        ink = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        boxes.append(_put(canvas, ink, 120 + 200 * k, 404 - ink.shape[0], (70, 45, 30)))  # standing on the line
+    dets = recognizer(canvas).detections
+    right, false = match(np.array(boxes), np.array(wanted), dets.select(dets.confidences >= 0.5))
+    assert (right, false) == (len(wanted), 0)
+
+
+def test_a_ballpoint_draws_a_digits_centre_line_as_wide_as_asked():
+    from live.synth import centre_line, load_sample_digits
+
+    bar = np.zeros((20, 60), bool)
+    bar[6:15, 5:55] = True
+    line = centre_line(bar)
+    assert line.sum(axis=0)[10:50].tolist() == [1] * 40  # one pixel thick, along the bar
+    images, _ = load_sample_digits()
+    for pen in (0.01, 0.03):
+        ink = digit_ink(images[0], 200, 0.0, pen=pen) > 0.5
+        assert abs(stroke_width(ink.view(np.uint8) * np.uint8(255)) - pen * 200) <= 1.5
+
+
 def test_a_wide_blob_with_one_hairline_column_is_no_ruling_and_no_crash():
     import cv2 as cv
 
