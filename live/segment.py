@@ -288,7 +288,7 @@ def _line_along(xs: np.ndarray, ys: np.ndarray, shape: tuple[int, int], hairline
         return np.polyfit(xs, ys, 1)
     rho, theta = lines[0, 0]
     near = np.abs(xs * np.cos(theta) + ys * np.sin(theta) - rho) <= hairline
-    return np.polyfit(xs[near], ys[near], 1) if np.ptp(xs[near]) > 0 else np.polyfit(xs, ys, 1)
+    return np.polyfit(xs[near], ys[near], 1) if near.any() and np.ptp(xs[near]) > 0 else np.polyfit(xs, ys, 1)
 
 
 def fill_hollow_strokes(mask: np.ndarray, stats: np.ndarray, gray: np.ndarray, block: int, max_h: float) -> bool:

@@ -998,6 +998,18 @@ def test_digits_in_a_ballpoint_written_on_a_ruled_line_are_freed_from_it_and_rea
     assert (right, false) == (len(wanted), 0)
 
 
+def test_the_line_most_points_lie_along_is_found_where_least_squares_is_pulled_off_it():
+    from live.segment import _line_along
+
+    rng = np.random.default_rng(0)
+    xs = np.concatenate([np.arange(200), rng.integers(80, 120, 150)])  # a ruling, a digit's ink above it
+    ys = np.concatenate([np.full(200, 60), rng.integers(5, 50, 150)])
+    least_squares = np.polyfit(xs, ys, 1)
+    assert abs(least_squares[0] * 100 + least_squares[1] - 60) > 4
+    slope, intercept = _line_along(xs, ys, (70, 200), hairline=2)
+    assert abs(slope) < 0.01 and abs(intercept - 60) < 0.5
+
+
 def test_a_ballpoint_draws_a_digits_centre_line_as_wide_as_asked():
     from live.synth import centre_line, load_sample_digits
 
