@@ -85,8 +85,8 @@ TILT_DEG = 25
 # Webcam-like frames cut from the held-out photographs without digits: 30 of each of the 8. Over
 # 60 frames, one false digit more or less moved the figure by a sixth.
 REAL_FREE_FRAMES = 240
-DEFAULT_PARTS = ["scenes", "ballpoint", "photos", "camera", "real-free", "page", "touching", "widths", "closeup", "flicker", "speed",
-                 "failfast", "settings"]
+DEFAULT_PARTS = ["scenes", "ballpoint", "photos", "camera", "real-free", "page", "touching", "widths", "closeup",
+                 "flicker", "speed", "failfast", "settings"]
 
 
 def test_digits() -> tuple[np.ndarray, np.ndarray, str]:
@@ -132,21 +132,30 @@ def _scored(truth: Truth, dets: Detections) -> tuple[np.ndarray, int, int]:
     return is_right, found, right
 
 
+def _read_scenes(recognizer: Recognizer, frames: int, seed: int, images: np.ndarray, labels: np.ndarray,
+                 pens: tuple[float, float] | None = None) -> tuple[int, int, int, list[float], list[bool]]:
+    """`frames` camera-like scenes of `images` rendered from `seed` (each written in a ballpoint's
+    line of a width drawn from `pens`, if given) and read: their digits, how many were found and
+    how many read right, and each detection's confidence and whether it is right."""
+    rng = np.random.default_rng(seed)
+    total = right = found = 0
+    confs, correct = [], []
+    for _ in range(frames):
+        pen = None if pens is None else float(rng.uniform(*pens))
+        frame, truth = render_scene(rng, images, labels, pen=pen)
+        dets = recognizer(frame).detections
+        is_right, found_here, right_here = _scored(truth, dets)
+        total, found, right = total + len(truth.labels), found + found_here, right + right_here
+        confs.extend(dets.confidences.tolist())
+        correct.extend(is_right.tolist())
+    return total, found, right, confs, correct
+
+
 def bench_scenes(recognizer: Recognizer, frames: int, seeds: tuple[int, int]) -> dict:
     """Digits found and read right in camera-like frames of MNIST test digits, false digits in
     digit-free frames of letters and shapes, and the calibration of the confidence."""
     images, labels, digits_name = test_digits()
-    rng = np.random.default_rng(seeds[0])
-    total = right = found = 0
-    confs, correct = [], []
-    for _ in range(frames):
-        frame, truth = render_scene(rng, images, labels)
-        dets = recognizer(frame).detections
-        is_right, found_here, right_here = _scored(truth, dets)
-        total += len(truth.labels)
-        found, right = found + found_here, right + right_here
-        confs.extend(dets.confidences.tolist())
-        correct.extend(is_right.tolist())
+    total, found, right, confs, correct = _read_scenes(recognizer, frames, seeds[0], images, labels)
     rng = np.random.default_rng(seeds[1])
     false = 0
     # False digits are rare (a few in a hundred frames): 150 frames gave 0.02 on the reporting
@@ -168,12 +177,7 @@ def bench_ballpoint(recognizer: Recognizer, frames: int, seed: int) -> dict:
     ballpoint: each digit's centre line, BALLPOINT_LINES of its height wide, on plain or ruled
     paper."""
     images, labels, _ = test_digits()
-    rng = np.random.default_rng(seed)
-    total = right = found = 0
-    for _ in range(frames):
-        frame, truth = render_scene(rng, images, labels, pen=float(rng.uniform(*BALLPOINT_LINES)))
-        _, found_here, right_here = _scored(truth, recognizer(frame).detections)
-        total, found, right = total + len(truth.labels), found + found_here, right + right_here
+    total, found, right, _, _ = _read_scenes(recognizer, frames, seed, images, labels, BALLPOINT_LINES)
     return {"frames": frames, "digits": total, "found": round(found / total, 4),
             "found_and_read_right": round(right / total, 4)}
 

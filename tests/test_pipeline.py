@@ -1010,14 +1010,14 @@ def test_the_line_most_points_lie_along_is_found_where_least_squares_is_pulled_o
     assert abs(slope) < 0.01 and abs(intercept - 60) < 0.5
 
 
-def test_a_ballpoint_draws_a_digits_centre_line_as_wide_as_asked():
-    from live.synth import centre_line, load_sample_digits
+def test_a_ballpoint_draws_a_digits_centre_line_as_wide_as_asked(sample_digits):
+    from live.synth import centre_line
 
     bar = np.zeros((20, 60), bool)
     bar[6:15, 5:55] = True
     line = centre_line(bar)
     assert line.sum(axis=0)[10:50].tolist() == [1] * 40  # one pixel thick, along the bar
-    images, _ = load_sample_digits()
+    images, _ = sample_digits
     for pen in (0.01, 0.03):
         ink = digit_ink(images[0], 200, 0.0, pen=pen) > 0.5
         assert abs(stroke_width(ink.view(np.uint8) * np.uint8(255)) - pen * 200) <= 1.5
