@@ -83,6 +83,29 @@ def choose(seg: Segmentation, read: Readings) -> list[int]:
     return decide(seg, read)[0]
 
 
+def best_path(spans: tuple[tuple[int, int], ...], read: Readings) -> list[int] | None:
+    """The surest way through a split's lattice: the pieces (indices into `spans`, each the nodes
+    it joins) leading from the first node to the last, each read as a digit, not all of them 1s,
+    whose log-probabilities sum highest; None where no such way exists."""
+    last = max(j for _, j in spans)
+    # best[node][has a digit other than 1] = (score, pieces so far)
+    best: list[list[tuple[float, list[int]] | None]] = [[None, None] for _ in range(last + 1)]
+    best[0][0] = (0.0, [])
+    for p in sorted(range(len(spans)), key=lambda p: spans[p]):
+        i, j = spans[p]
+        if not read.is_digit[p]:
+            continue
+        other = int(read.labels[p] != 1)
+        for had in (0, 1):
+            if best[i][had] is None:
+                continue
+            score = best[i][had][0] + float(read.log_digit[p])
+            now = had | other
+            if best[j][now] is None or score > best[j][now][0]:
+                best[j][now] = (score, best[i][had][1] + [p])
+    return None if best[last][1] is None else best[last][1][1]
+
+
 def decide(seg: Segmentation, read: Readings) -> tuple[list[int], float]:
     """Batch indices of the candidates read as digits under the module's one rule, and how surely
     the reading explains the frame's ink: its ink-weighted log-probability per unit of ink.
@@ -116,9 +139,10 @@ def decide(seg: Segmentation, read: Readings) -> tuple[list[int], float]:
         if not proposal.is_split:
             continue
         atom = proposal.atoms[0]
-        pieces = list(range(int(starts[k]), int(starts[k + 1])))
-        if not all(read.is_digit[p] for p in pieces) or all(read.labels[p] == 1 for p in pieces):
+        pieces = best_path(proposal.lattice, read.part(int(starts[k]), int(starts[k + 1])))
+        if pieces is None:
             continue
+        pieces = [int(starts[k]) + p for p in pieces]
         score = seg.atom_ink[atom] * float(read.log_digit[pieces].sum())
         # A split competes with the whole read as one digit: the whole's "not a digit" means
         # "not one digit", which touching digits are.

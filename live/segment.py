@@ -55,10 +55,19 @@ class Proposal:
 
     atoms: tuple[int, ...]
     candidates: tuple[Candidate, ...]
+    # A split's pieces as a lattice: the nodes (i, j) each candidate spans, node 0 the piece's
+    # left edge and the largest node its right one (`_lattice`). Left empty, several candidates
+    # are one way to cut it, in order.
+    spans: tuple[tuple[int, int], ...] = ()
 
     @property
     def is_split(self) -> bool:
-        return len(self.candidates) > 1
+        return len(self.candidates) > 1 or bool(self.spans)
+
+    @property
+    def lattice(self) -> tuple[tuple[int, int], ...]:
+        """The nodes each candidate of a split spans."""
+        return self.spans or tuple((i, i + 1) for i in range(len(self.candidates)))
 
 
 @dataclass(frozen=True)
@@ -377,31 +386,81 @@ def _pairs(boxes: np.ndarray, anchors: np.ndarray, cfg: SegmentConfig) -> list[t
     return sorted((p, q) for p, q in pairs if p != q)
 
 
-def _splits(ink: np.ndarray, x0: int, y0: int, scale: float = 1.0) -> list[list[tuple[np.ndarray, tuple[int, int]]]]:
-    """Ways to cut a wide ink crop into digits: about w / 0.65h of them, one fewer (wide digits
-    such as 0 and 9 make the estimate high) and one more (narrow ones written tightly, a "262"
-    as wide as 1.2 heights, make it low), each cut at the column with the least ink. Each way is
-    a list of (piece ink, its top-left in working pixels; `scale` working pixels per ink pixel)."""
+def _cuts(ink: np.ndarray) -> list[int]:
+    """Columns where a wide ink crop could be cut into touching digits: where the fewest strokes
+    cross (a join between two digits is one stroke), where the top outline dips or the bottom
+    outline rises (two round digits side by side join under a notch, where both of their sides
+    stand and the most strokes cross), and the cuts into about w / 0.65h equal shares (one more
+    and one fewer) moved to the column of least ink near them. Only places, not decisions: the
+    model reads the pieces between any two of them (`_lattice`)."""
     h, w = ink.shape
+    on = ink > 0
+    column_ink = on.sum(axis=0).astype(np.float64)
+    edge = max(2, int(round(0.1 * h)))  # no digit is narrower than a tenth of its height
+    if w <= 2 * edge:
+        return []
+    found = set()
     guess = int(np.clip(round(w / (0.65 * h)), 2, 4))
-    column_ink = (ink > 0).sum(axis=0)
-    hypotheses = []
-    for k in sorted({max(2, guess - 1), guess, min(4, guess + 1)}):
-        cuts = [0]
+    for k in {max(2, guess - 1), guess, min(4, guess + 1)}:
         for j in range(1, k):
             centre, reach = j * w / k, 0.3 * w / k
             lo, hi = int(centre - reach), int(centre + reach) + 1
-            cuts.append(lo + int(np.argmin(column_ink[lo:hi])))
-        cuts.append(w)
-        pieces = []
-        for a, b in zip(cuts[:-1], cuts[1:]):
+            found.add(lo + int(np.argmin(column_ink[lo:hi])))
+    has = on.any(axis=0)
+    top = np.where(has, on.argmax(axis=0), h).astype(np.float32)[None]
+    bottom = np.where(has, h - 1 - on[::-1].argmax(axis=0), -1).astype(np.float32)[None]
+    smooth = cv2.blur(column_ink.astype(np.float32)[None], (3, 1), borderType=cv2.BORDER_REPLICATE)
+    # A place stands out from the columns within 0.15 h either side of it (the window is cut
+    # short at the crop's edges: replicating the edge column adds nothing new to it).
+    window = np.ones((1, 2 * max(2, int(round(0.15 * h))) + 1), np.uint8)
+
+    def lowest(row: np.ndarray) -> np.ndarray:
+        return cv2.erode(row, window, borderType=cv2.BORDER_REPLICATE)[0]
+
+    def highest(row: np.ndarray) -> np.ndarray:
+        return cv2.dilate(row, window, borderType=cv2.BORDER_REPLICATE)[0]
+
+    inside = np.zeros(w, bool)
+    inside[edge:w - edge] = True
+    depth = 0.1 * h  # how much deeper than its surroundings a notch goes
+    least_ink = inside & (smooth[0] == lowest(smooth)) & (smooth[0] < highest(smooth))
+    notch_above = inside & (top[0] == highest(top)) & (top[0] - lowest(top) >= depth)
+    notch_below = inside & (bottom[0] == lowest(bottom)) & (highest(bottom) - bottom[0] >= depth)
+    for places in (least_ink, notch_above, notch_below):
+        # A flat stretch (the gap under a join, the floor of a notch) is cut in its middle.
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], places.view(np.int8), [0]])))
+        found.update((edges[0::2] + edges[1::2] - 1) // 2)
+    # Cuts a few columns apart make the same pieces: of each run of close cuts, the one crossing
+    # the least ink stays.
+    kept: list[int] = []
+    for x in sorted(found, key=lambda c: (column_ink[c], c)):
+        if edge <= x <= w - edge and all(abs(x - k) > 0.06 * h for k in kept):
+            kept.append(int(x))
+    return sorted(kept)
+
+
+def _lattice(ink: np.ndarray, x0: int, y0: int, scale: float = 1.0
+             ) -> tuple[list[tuple[np.ndarray, tuple[int, int]]], list[tuple[int, int]]]:
+    """Ways to cut a wide ink crop into touching digits, as a lattice: the crop's edges and its
+    cuts (`_cuts`) are its nodes, and every stretch between two nodes that could hold one digit
+    (at least 0.3 of the crop's height tall, at most 1.3 heights wide) is a piece. A way to read
+    the crop as touching digits is a path of pieces from its left edge to its right one
+    (`live.recognize.decide`). Returns the pieces (ink, top-left in working pixels; `scale`
+    working pixels per ink pixel) and, for each, the nodes (i, j) it spans."""
+    h, w = ink.shape
+    nodes = [0] + _cuts(ink) + [w]
+    pieces, spans = [], []
+    for i in range(len(nodes) - 1):
+        for j in range(i + 1, len(nodes)):
+            a, b = nodes[i], nodes[j]
+            if (i, j) == (0, len(nodes) - 1) or b - a > 1.3 * h:
+                continue
             part, (px, py) = crop_to_ink(ink[:, a:b])
             if not part.any() or part.shape[0] < 0.3 * h:
-                break
+                continue
             pieces.append((part, (x0 + int(round((a + px) * scale)), y0 + int(round(py * scale)))))
-        else:
-            hypotheses.append(pieces)
-    return hypotheses
+            spans.append((i, j))
+    return pieces, spans
 
 
 def _trim_tails(ink: np.ndarray, box: tuple[int, int, int, int], hairline: int
@@ -728,9 +787,10 @@ def _segment_gray(gray: np.ndarray, short: int, to_frame: np.ndarray, cfg: Segme
         cand = frame.candidate([int(ids[a])], tuple(boxes[a].tolist()))
         proposals.append(Proposal((int(a),), (cand,)))
         if cand.ink.shape[1] > cfg.split_aspect * cand.ink.shape[0]:
-            for pieces in _splits(cand.ink, *cand.ink_at, cand.ink_scale):
+            pieces, spans = _lattice(cand.ink, *cand.ink_at, cand.ink_scale)
+            if pieces:
                 proposals.append(Proposal((int(a),), tuple(frame.from_ink(ink, at, scale=cand.ink_scale)
-                                                            for ink, at in pieces)))
+                                                            for ink, at in pieces), tuple(spans)))
     anchors = hs[keep] >= 0.5 * min_h
     pairs = _pairs(boxes, anchors, cfg)
     for members in _groups(pairs, boxes, min_h, max_h, cfg):

@@ -343,8 +343,9 @@ def _readings(classes: list[int], sureness: list[float] | None = None):
     return Readings.of(probs, has_reject=True)
 
 
-def _segmentation(ink_per_atom: list[int], proposals: list[tuple[tuple[int, ...], int]], alone=None):
-    """A segmentation of pieces with the given ink and proposals (atoms, number of candidates)."""
+def _segmentation(ink_per_atom: list[int], proposals: list[tuple[tuple[int, ...], int | tuple]], alone=None):
+    """A segmentation of pieces with the given ink and proposals (atoms, number of candidates, or
+    for a split's lattice the nodes (i, j) each of its candidates spans)."""
     from live.segment import Candidate, Proposal, Segmentation
 
     def candidate(k: int) -> Candidate:
@@ -352,7 +353,9 @@ def _segmentation(ink_per_atom: list[int], proposals: list[tuple[tuple[int, ...]
 
     made, k = [], 0
     for atoms, count in proposals:
-        made.append(Proposal(atoms, tuple(candidate(k + i) for i in range(count))))
+        spans = count if isinstance(count, tuple) else ()
+        count = len(spans) if spans else count
+        made.append(Proposal(atoms, tuple(candidate(k + i) for i in range(count)), spans))
         k += count
     alone = np.ones(len(ink_per_atom), bool) if alone is None else np.array(alone)
     return Segmentation(made, np.array(ink_per_atom, np.float64), alone, np.zeros((4, 4), np.uint8))
@@ -384,6 +387,25 @@ def test_a_cut_into_more_digits_must_read_surer_than_a_cut_into_fewer():
     seg = _segmentation([100], [((0,), 1), ((0,), 2), ((0,), 3)])
     read = _readings([REJECT, 2, 0, 2, 2, 0], [0.6, 0.99, 0.7, 0.75, 0.99, 0.85])
     assert choose(seg, read) == [1, 2]
+
+
+# A tall 4 with two small 0s touching it, offered whole and as a lattice of cuts between them:
+# nodes 0 | 4 | 1 | 0 | 2 | 0 | 3; its pieces "4", "40", "0", "00", "0" (candidates 1-5).
+_FOUR_ZERO_ZERO = [((0,), 1), ((0,), ((0, 1), (0, 2), (1, 2), (1, 3), (2, 3)))]
+
+
+@pytest.mark.parametrize("classes, sureness, expected", [
+    ([REJECT, 4, REJECT, 0, REJECT, 0], [0.95, 0.99, 0.9, 0.95, 0.9, 0.95], [1, 3, 5]),  # 4, 0, 0
+    ([REJECT, 4, REJECT, 0, 0, 0], [0.95, 0.99, 0.9, 0.95, 0.7, 0.95], [1, 3, 5]),  # "00" as one 0: less sure
+    ([REJECT, 4, REJECT, 0, 0, 0], [0.95, 0.99, 0.9, 0.5, 0.99, 0.5], [1, 4]),  # ... or surer than two
+    ([REJECT, 4, REJECT, REJECT, REJECT, 0], [0.95, 0.99, 0.9, 0.9, 0.9, 0.95], []),  # no way through
+    ([REJECT, 1, REJECT, 1, REJECT, 1], [0.95, 0.99, 0.9, 0.99, 0.9, 0.99], []),  # only 1s: no evidence
+], ids=["three-digits", "two-zeros", "one-wide-zero", "no-path", "ones"])
+def test_a_split_is_the_surest_way_through_its_lattice_of_cuts(classes, sureness, expected):
+    from live.recognize import choose
+
+    seg = _segmentation([100], _FOUR_ZERO_ZERO)
+    assert choose(seg, _readings(classes, sureness)) == expected
 
 
 @pytest.mark.parametrize("classes, sureness, expected", [
@@ -474,16 +496,39 @@ def test_digits_beside_a_thin_outline_are_not_merged_into_it():
 
 def test_three_narrow_touching_digits_get_a_three_way_split():
     """A tightly written "262" is only 1.2 heights wide: the width alone suggests two digits."""
-    from live.segment import _splits
+    from live.segment import _lattice
 
     ink = np.zeros((38, 46), np.uint8)
     for x in (3, 20, 37):
         ink[:, x:x + 5] = 255  # three narrow strokes
     ink[34:, :] = 255  # joined along the bottom
-    hypotheses = _splits(ink, 100, 50)
-    assert sorted(len(pieces) for pieces in hypotheses) == [2, 3]
-    three = next(p for p in hypotheses if len(p) == 3)
-    assert three[0][1][0] == 100 and all(piece.shape[0] == 38 for piece, _ in three)
+    pieces, spans = _lattice(ink, 100, 50)
+    last = max(j for _, j in spans)
+    assert (0, last) not in spans, "the whole is read as itself"
+
+    def paths(node: int) -> list[list[int]]:
+        if node == last:
+            return [[]]
+        return [[k] + rest for k, (i, j) in enumerate(spans) if i == node for rest in paths(j)]
+
+    def strokes_in(k: int) -> int:
+        (x, _), width = pieces[k][1], pieces[k][0].shape[1]
+        return sum(x <= 100 + s and 100 + s + 5 <= x + width for s in (3, 20, 37))
+
+    ways = [[strokes_in(k) for k in path] for path in paths(0)]
+    assert [1, 1, 1] in ways, "each stroke a piece of its own"
+    assert [1, 2] in ways and [2, 1] in ways, "and two neighbouring strokes as one"
+
+
+def test_touching_round_digits_are_cut_under_the_notch_between_them():
+    """Two 0s side by side join where both of their sides stand, the columns crossing the most
+    ink; the notch in the outline above and below is where they meet."""
+    from live.segment import _cuts
+
+    ink = np.zeros((40, 62), np.uint8)
+    for cx in (16, 45):
+        cv2.ellipse(ink, (cx, 20), (14, 18), 0, 0, 360, 255, 4)
+    assert any(abs(x - 30) <= 2 for x in _cuts(ink)), _cuts(ink)
 
 
 def test_small_zeros_beside_taller_digits_are_found():
