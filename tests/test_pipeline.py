@@ -520,6 +520,34 @@ def test_three_narrow_touching_digits_get_a_three_way_split():
     assert [1, 2] in ways and [2, 1] in ways, "and two neighbouring strokes as one"
 
 
+def test_a_tall_digit_with_small_ones_run_into_it_is_offered_cut_where_they_meet():
+    """A "400" whose 0s stand half as tall as its 4, the 4's bar running into the first 0 and the
+    0s touching: equal shares of the width cut through the digits (into 1-33, 33-56, 56-97);
+    the lattice has a path cut where they meet."""
+    from live.segment import _lattice
+
+    ink = np.zeros((60, 100), np.uint8)
+    cv2.line(ink, (30, 2), (3, 40), 255, 4)  # a 4's slant,
+    cv2.line(ink, (3, 40), (44, 40), 255, 4)  # its bar, running into the first 0,
+    cv2.line(ink, (30, 2), (30, 57), 255, 4)  # and its stem
+    for cx in (56, 82):
+        cv2.ellipse(ink, (cx, 44), (12, 13), 0, 0, 360, 255, 3)  # 0s 28 px tall, touching
+    pieces, spans = _lattice(ink, 0, 0)
+    last = max(j for _, j in spans)
+
+    def paths(node: int) -> list[list[int]]:
+        if node == last:
+            return [[]]
+        return [[k] + rest for k, (i, j) in enumerate(spans) if i == node for rest in paths(j)]
+
+    def digits_in(k: int) -> list[int]:
+        (x, _), width = pieces[k][1], pieces[k][0].shape[1]
+        cores = [(5, 40), (47, 66), (72, 92)]  # each digit's extent, less its edges
+        return [n for n, (x0, x1) in enumerate(cores) if x <= x0 and x1 <= x + width]
+
+    assert [[0], [1], [2]] in [[digits_in(k) for k in path] for path in paths(0)]
+
+
 def test_touching_round_digits_are_cut_under_the_notch_between_them():
     """Two 0s side by side join where both of their sides stand, the columns crossing the most
     ink; the notch in the outline above and below is where they meet."""
