@@ -84,19 +84,25 @@ def test_camera_lag_is_measured_from_each_frames_capture_to_its_annotated_image(
 
 def test_a_stream_is_scored_with_the_candidates_its_frames_gave_the_model(recognizer, sample_digits):
     """The speed part's machine-independent figure: the candidates read per frame, here those of
-    an upright sheet's frames: the first read whole, the next ones only around its digits."""
+    an upright sheet's frames: the first two read whole (the second is prepared while the model
+    reads the first), the next ones only around their digits."""
     from live.recognize import TiltFollower
     from live.synth import SheetAnimation
 
     animation = SheetAnimation(seed=5, n_digits=6, digits=sample_digits)
     video = [animation.frame(i) for i in range(3)]
     read_right, per_frame = benchmark._stream_reading(recognizer, video, True)
-    follower, counts = TiltFollower(), []
+    # As recognize_stream reads them: each frame's way is chosen before the frame before it is
+    # read (the second frame is read whole too), and its size follows the last full read's.
+    follower, counts, before = TiltFollower(), [], None
     for frame, _ in video:
         tilt, around, full = follower.next_way()
-        prepared = recognizer.prepare(frame, tilt, around)
+        prepared = recognizer.prepare(frame, tilt, around, follower.zoom if full else 1.0)
+        if before is not None:
+            follower.saw(*before)
         counts.append(len(prepared.candidates))
-        follower.saw(recognizer.read(prepared), full, frame.shape)
+        before = (recognizer.read(prepared), full, frame.shape)
+    follower.saw(*before)
     assert follower.around is not None and per_frame == np.mean(counts), (per_frame, counts)
     assert read_right >= 5 / 6, read_right
 

@@ -84,13 +84,19 @@ def test_digits_in_the_corners_of_a_close_page_under_a_deep_fall_off_are_read(re
     wanted, placed = [], []
     rng = np.random.default_rng(3)
     for y in (20, 340):
-        for x in range(20, 620 - 90, 100):
-            k = int(rng.integers(len(images)))
-            ink = _ink(images[k], 110)
+        # Six digits a row, from edge to edge of the frame 20 px in, spaced evenly: apart, as
+        # written on a page (a wide 6 set 100 px after its neighbour would run into it).
+        drawn = [int(rng.integers(len(images))) for _ in range(6)]
+        inks = [_ink(images[k], 110) for k in drawn]
+        gap = (600 - sum(ink.shape[1] for ink in inks)) / 5
+        x = 20.0
+        for k, ink in zip(drawn, inks):
             h, w = ink.shape
-            paper[y:y + h, x:x + w] = np.minimum(paper[y:y + h, x:x + w], 228 * (1 - ink) + 30 * ink)
+            at = int(round(x))
+            paper[y:y + h, at:at + w] = np.minimum(paper[y:y + h, at:at + w], 228 * (1 - ink) + 30 * ink)
             wanted.append(int(labels[k]))
-            placed.append((x, y))
+            placed.append((at, y))
+            x += w + gap
     frame = cv2.cvtColor(_darkened(paper, 0.65), cv2.COLOR_GRAY2BGR)
     dets = recognizer(frame).detections
     sure = dets.select(dets.confidences >= 0.5)
