@@ -139,7 +139,7 @@ def decide(seg: Segmentation, read: Readings) -> tuple[list[int], float]:
         if not proposal.is_split:
             continue
         atom = proposal.atoms[0]
-        pieces = best_path(proposal.lattice, read.part(int(starts[k]), int(starts[k + 1])))
+        pieces = best_path(proposal.spans, read.part(int(starts[k]), int(starts[k + 1])))
         if pieces is None:
             continue
         pieces = [int(starts[k]) + p for p in pieces]

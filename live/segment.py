@@ -56,18 +56,12 @@ class Proposal:
     atoms: tuple[int, ...]
     candidates: tuple[Candidate, ...]
     # A split's pieces as a lattice: the nodes (i, j) each candidate spans, node 0 the piece's
-    # left edge and the largest node its right one (`_lattice`). Left empty, several candidates
-    # are one way to cut it, in order.
+    # left edge and the largest node its right one (`_lattice`); empty for one digit.
     spans: tuple[tuple[int, int], ...] = ()
 
     @property
     def is_split(self) -> bool:
-        return len(self.candidates) > 1 or bool(self.spans)
-
-    @property
-    def lattice(self) -> tuple[tuple[int, int], ...]:
-        """The nodes each candidate of a split spans."""
-        return self.spans or tuple((i, i + 1) for i in range(len(self.candidates)))
+        return bool(self.spans)
 
 
 @dataclass(frozen=True)
@@ -395,7 +389,7 @@ def _cuts(ink: np.ndarray) -> list[int]:
     model reads the pieces between any two of them (`_lattice`)."""
     h, w = ink.shape
     on = ink > 0
-    column_ink = on.sum(axis=0).astype(np.float64)
+    column_ink = on.sum(axis=0).astype(np.float32)
     edge = max(2, int(round(0.1 * h)))  # no digit is narrower than a tenth of its height
     if w <= 2 * edge:
         return []
@@ -409,7 +403,7 @@ def _cuts(ink: np.ndarray) -> list[int]:
     has = on.any(axis=0)
     top = np.where(has, on.argmax(axis=0), h).astype(np.float32)[None]
     bottom = np.where(has, h - 1 - on[::-1].argmax(axis=0), -1).astype(np.float32)[None]
-    smooth = cv2.blur(column_ink.astype(np.float32)[None], (3, 1), borderType=cv2.BORDER_REPLICATE)
+    smooth = cv2.blur(column_ink[None], (3, 1), borderType=cv2.BORDER_REPLICATE)
     # A place stands out from the columns within 0.15 h either side of it (the window is cut
     # short at the crop's edges: replicating the edge column adds nothing new to it).
     window = np.ones((1, 2 * max(2, int(round(0.15 * h))) + 1), np.uint8)

@@ -353,8 +353,9 @@ def _segmentation(ink_per_atom: list[int], proposals: list[tuple[tuple[int, ...]
 
     made, k = [], 0
     for atoms, count in proposals:
-        spans = count if isinstance(count, tuple) else ()
-        count = len(spans) if spans else count
+        # Several candidates without their spans: one way to cut the piece, in order.
+        spans = count if isinstance(count, tuple) else tuple((i, i + 1) for i in range(count)) if count > 1 else ()
+        count = len(spans) or count
         made.append(Proposal(atoms, tuple(candidate(k + i) for i in range(count)), spans))
         k += count
     alone = np.ones(len(ink_per_atom), bool) if alone is None else np.array(alone)
