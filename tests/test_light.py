@@ -81,7 +81,7 @@ def test_digits_in_the_corners_of_a_close_page_under_a_deep_fall_off_are_read(re
     """A page of digits held close to a webcam whose corners get a third of the centre's light."""
     images, labels = sample_digits
     paper = np.full((480, 640), 228, np.float32)
-    wanted, placed = [], []
+    wanted = []
     rng = np.random.default_rng(3)
     for y in (20, 340):
         # Six digits a row, from edge to edge of the frame 20 px in, spaced evenly: apart, as
@@ -95,7 +95,6 @@ def test_digits_in_the_corners_of_a_close_page_under_a_deep_fall_off_are_read(re
             at = int(round(x))
             paper[y:y + h, at:at + w] = np.minimum(paper[y:y + h, at:at + w], 228 * (1 - ink) + 30 * ink)
             wanted.append(int(labels[k]))
-            placed.append((at, y))
             x += w + gap
     frame = cv2.cvtColor(_darkened(paper, 0.65), cv2.COLOR_GRAY2BGR)
     dets = recognizer(frame).detections

@@ -495,6 +495,19 @@ def test_digits_beside_a_thin_outline_are_not_merged_into_it():
         assert any(abs(bx - (x - 8)) <= 4 and 20 <= h <= 60 for bx, _, _, h in found), (x, found)
 
 
+def _paths(spans: list[tuple[int, int]]) -> list[list[int]]:
+    """Every way through a split's lattice: the pieces (indices into `spans`) from its first node
+    to its last."""
+    last = max(j for _, j in spans)
+
+    def from_node(node: int) -> list[list[int]]:
+        if node == last:
+            return [[]]
+        return [[k] + rest for k, (i, j) in enumerate(spans) if i == node for rest in from_node(j)]
+
+    return from_node(0)
+
+
 def test_three_narrow_touching_digits_get_a_three_way_split():
     """A tightly written "262" is only 1.2 heights wide: the width alone suggests two digits."""
     from live.segment import _lattice
@@ -504,19 +517,13 @@ def test_three_narrow_touching_digits_get_a_three_way_split():
         ink[:, x:x + 5] = 255  # three narrow strokes
     ink[34:, :] = 255  # joined along the bottom
     pieces, spans = _lattice(ink, 100, 50)
-    last = max(j for _, j in spans)
-    assert (0, last) not in spans, "the whole is read as itself"
-
-    def paths(node: int) -> list[list[int]]:
-        if node == last:
-            return [[]]
-        return [[k] + rest for k, (i, j) in enumerate(spans) if i == node for rest in paths(j)]
+    assert (0, max(j for _, j in spans)) not in spans, "the whole is read as itself"
 
     def strokes_in(k: int) -> int:
         (x, _), width = pieces[k][1], pieces[k][0].shape[1]
         return sum(x <= 100 + s and 100 + s + 5 <= x + width for s in (3, 20, 37))
 
-    ways = [[strokes_in(k) for k in path] for path in paths(0)]
+    ways = [[strokes_in(k) for k in path] for path in _paths(spans)]
     assert [1, 1, 1] in ways, "each stroke a piece of its own"
     assert [1, 2] in ways and [2, 1] in ways, "and two neighbouring strokes as one"
 
@@ -534,19 +541,13 @@ def test_a_tall_digit_with_small_ones_run_into_it_is_offered_cut_where_they_meet
     for cx in (56, 82):
         cv2.ellipse(ink, (cx, 44), (12, 13), 0, 0, 360, 255, 3)  # 0s 28 px tall, touching
     pieces, spans = _lattice(ink, 0, 0)
-    last = max(j for _, j in spans)
-
-    def paths(node: int) -> list[list[int]]:
-        if node == last:
-            return [[]]
-        return [[k] + rest for k, (i, j) in enumerate(spans) if i == node for rest in paths(j)]
 
     def digits_in(k: int) -> list[int]:
         (x, _), width = pieces[k][1], pieces[k][0].shape[1]
         cores = [(5, 40), (47, 66), (72, 92)]  # each digit's extent, less its edges
         return [n for n, (x0, x1) in enumerate(cores) if x <= x0 and x1 <= x + width]
 
-    assert [[0], [1], [2]] in [[digits_in(k) for k in path] for path in paths(0)]
+    assert [[0], [1], [2]] in [[digits_in(k) for k in path] for path in _paths(spans)]
 
 
 def test_touching_round_digits_are_cut_under_the_notch_between_them():
