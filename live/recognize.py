@@ -78,9 +78,18 @@ class Readings:
                         self.log_reject[start:stop])
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What `decide` makes of one way of reading a frame."""
+
+    chosen: list[int]  # batch indices of the candidates read as digits, ascending
+    confidences: np.ndarray  # the probability that each of them is read right
+    sureness: float  # how surely the reading explains the frame's ink
+
+
 def choose(seg: Segmentation, read: Readings) -> list[int]:
     """Batch indices of the candidates read as digits under the module's one rule (`decide`)."""
-    return decide(seg, read)[0]
+    return decide(seg, read).chosen
 
 
 def best_path(spans: tuple[tuple[int, int], ...], read: Readings) -> list[int] | None:
@@ -106,9 +115,10 @@ def best_path(spans: tuple[tuple[int, int], ...], read: Readings) -> list[int] |
     return None if best[last][1] is None else best[last][1][1]
 
 
-def decide(seg: Segmentation, read: Readings) -> tuple[list[int], float]:
-    """Batch indices of the candidates read as digits under the module's one rule, and how surely
-    the reading explains the frame's ink: its ink-weighted log-probability per unit of ink.
+def decide(seg: Segmentation, read: Readings) -> Decision:
+    """The candidates read as digits under the module's one rule, the probability that each is
+    read right, and how surely the reading explains the frame's ink: its ink-weighted
+    log-probability per unit of ink.
 
     Each digit-sized piece takes its best own reading: one digit, not a digit, or a split into
     touching digits (each piece a digit, not all of them 1s, scored by the product of their
@@ -116,12 +126,17 @@ def decide(seg: Segmentation, read: Readings) -> tuple[list[int], float]:
     surely than a cut into fewer). A piece too small to be a digit alone costs nothing to leave
     out. Then unions of pieces are taken, most gain first, where their ink-weighted
     log-probability as one digit beats what their pieces score on their own.
+
+    A digit's confidence is its probability, except a split's: its digits are right together or
+    not at all (a wrong cut leaves no digit of it in its place), so each is shown with the
+    product of the split's probabilities.
     """
     starts = np.cumsum([0] + [len(p.candidates) for p in seg.proposals])
     atoms = len(seg.atom_ink)
     own_score = np.zeros(atoms)  # what each piece scores read on its own
     own_digits: list[list[int]] = [[] for _ in range(atoms)]
     best_whole: dict[int, float] = {}
+    confidences = read.confidences.copy()
     unions: list[int] = []
     for k, proposal in enumerate(seg.proposals):
         if len(proposal.atoms) > 1:
@@ -148,6 +163,7 @@ def decide(seg: Segmentation, read: Readings) -> tuple[list[int], float]:
         # "not one digit", which touching digits are.
         if score > best_whole[atom]:
             best_whole[atom], own_score[atom], own_digits[atom] = score, score, pieces
+            confidences[pieces] = np.prod(read.confidences[pieces])
     gains = []
     for k in unions:
         proposal, i = seg.proposals[k], int(starts[k])
@@ -167,7 +183,8 @@ def decide(seg: Segmentation, read: Readings) -> tuple[list[int], float]:
             score += gain
     for atom in np.flatnonzero(~taken):
         chosen.extend(own_digits[atom])
-    return sorted(chosen), score / max(float(seg.atom_ink.sum()), 1.0)
+    chosen.sort()
+    return Decision(chosen, confidences[chosen], score / max(float(seg.atom_ink.sum()), 1.0))
 
 
 class Recognizer:
@@ -219,15 +236,15 @@ class Recognizer:
         best, start = None, 0
         for way in prepared.segmentation.ways:
             stop = start + len(way.candidates)
-            chosen, sureness = decide(way, read.part(start, stop))
-            if best is None or sureness > best[0]:
-                best = (sureness, way, np.array(chosen, np.int64) + start)
+            decision = decide(way, read.part(start, stop))
+            if best is None or decision.sureness > best[0].sureness:
+                best = (decision, way, np.array(decision.chosen, np.int64) + start)
             start = stop
-        sureness, way, keep = best
+        decision, way, keep = best
         candidates = prepared.candidates
         detections = Detections.untracked([candidates[k].box_xywh for k in keep], read.labels[keep],
-                                          read.confidences[keep])
-        return Recognition(detections, way.mask, prepared.patches[keep], way.angle, sureness)
+                                          decision.confidences)
+        return Recognition(detections, way.mask, prepared.patches[keep], way.angle, decision.sureness)
 
 
 def zoom_asked(recognition: Recognition, frame_shape: tuple[int, ...], cfg: SegmentConfig) -> float:

@@ -409,6 +409,18 @@ def test_a_split_is_the_surest_way_through_its_lattice_of_cuts(classes, sureness
     assert choose(seg, _readings(classes, sureness)) == expected
 
 
+def test_a_splits_digits_are_as_sure_as_the_whole_split():
+    from live.recognize import decide
+
+    # A wide capital cut into a fair 1 and a fair 4 is taken as a split (the whole reads "not one
+    # digit"), but neither digit is more likely right than the cut, which needs both: each is
+    # shown at the product, under the 0.5 a detection is counted at. A lone digit keeps its own.
+    seg = _segmentation([100, 100], [((0,), 1), ((0,), 2), ((1,), 1)])
+    decision = decide(seg, _readings([REJECT, 1, 4, 7], [0.99, 0.7, 0.65, 0.9]))
+    assert decision.chosen == [1, 2, 3]
+    np.testing.assert_allclose(decision.confidences, [0.7 * 0.65, 0.7 * 0.65, 0.9], rtol=1e-5)
+
+
 @pytest.mark.parametrize("classes, sureness, expected", [
     ([REJECT, 1, 4], [0.9, 0.99, 0.99], [2]),  # an angle and a stem: a 4
     ([4, 1, 4], [0.9, 0.99, 0.99], [2]),  # a 4 and a broken-off stroke of it
