@@ -87,11 +87,6 @@ class Decision:
     sureness: float  # how surely the reading explains the frame's ink
 
 
-def choose(seg: Segmentation, read: Readings) -> list[int]:
-    """Batch indices of the candidates read as digits under the module's one rule (`decide`)."""
-    return decide(seg, read).chosen
-
-
 def best_path(spans: tuple[tuple[int, int], ...], read: Readings) -> list[int] | None:
     """The surest way through a split's lattice: the pieces (indices into `spans`, each the nodes
     it joins) leading from the first node to the last, each read as a digit, not all of them 1s,

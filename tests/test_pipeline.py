@@ -374,20 +374,20 @@ REJECT = 10
     ([REJECT, 6, REJECT], [0.9, 0.9, 0.9], []),  # a split is digits only
 ], ids=["touching", "two-ones", "letter", "wide-zero", "surer-split", "half-letter"])
 def test_a_wide_piece_is_read_whole_or_split_as_the_model_reads_it_more_surely(classes, sureness, expected):
-    from live.recognize import choose
+    from live.recognize import decide
 
     seg = _segmentation([100], [((0,), 1), ((0,), 2)])
-    assert choose(seg, _readings(classes, sureness)) == expected
+    assert decide(seg, _readings(classes, sureness)).chosen == expected
 
 
 def test_a_cut_into_more_digits_must_read_surer_than_a_cut_into_fewer():
-    from live.recognize import choose
+    from live.recognize import decide
 
     # A touching "20" offered whole, cut in two (2, 0) and cut in three (the 2 halved): each half
     # of the 2 reads as a fair 2, but three readings together are less likely than the two.
     seg = _segmentation([100], [((0,), 1), ((0,), 2), ((0,), 3)])
     read = _readings([REJECT, 2, 0, 2, 2, 0], [0.6, 0.99, 0.7, 0.75, 0.99, 0.85])
-    assert choose(seg, read) == [1, 2]
+    assert decide(seg, read).chosen == [1, 2]
 
 
 # A tall 4 with two small 0s touching it, offered whole and as a lattice of cuts between them:
@@ -403,10 +403,10 @@ _FOUR_ZERO_ZERO = [((0,), 1), ((0,), ((0, 1), (0, 2), (1, 2), (1, 3), (2, 3)))]
     ([REJECT, 1, REJECT, 1, REJECT, 1], [0.95, 0.99, 0.9, 0.99, 0.9, 0.99], []),  # only 1s: no evidence
 ], ids=["three-digits", "two-zeros", "one-wide-zero", "no-path", "ones"])
 def test_a_split_is_the_surest_way_through_its_lattice_of_cuts(classes, sureness, expected):
-    from live.recognize import choose
+    from live.recognize import decide
 
     seg = _segmentation([100], _FOUR_ZERO_ZERO)
-    assert choose(seg, _readings(classes, sureness)) == expected
+    assert decide(seg, _readings(classes, sureness)).chosen == expected
 
 
 def test_a_splits_digits_are_as_sure_as_the_whole_split():
@@ -430,19 +430,19 @@ def test_a_splits_digits_are_as_sure_as_the_whole_split():
     ([REJECT, REJECT, 4], [0.6, 0.6, 0.99], [2]),  # ... unless the union is surer
 ], ids=["angle-and-stem", "broken-stroke", "unsure-union", "no-swallowing", "letters", "sure-union"])
 def test_pieces_are_read_joined_when_the_union_is_surer_than_the_pieces(classes, sureness, expected):
-    from live.recognize import choose
+    from live.recognize import decide
 
     seg = _segmentation([60, 40], [((0,), 1), ((1,), 1), ((0, 1), 1)])
-    assert choose(seg, _readings(classes, sureness)) == expected
+    assert decide(seg, _readings(classes, sureness)).chosen == expected
 
 
 def test_a_fragment_too_small_to_be_a_digit_joins_only_a_surer_reading():
-    from live.recognize import choose
+    from live.recognize import decide
 
     # Piece 1 (a 5's bar) is below digit height: it has no reading of its own.
     seg = _segmentation([90, 10], [((0,), 1), ((0, 1), 1)], alone=[True, False])
-    assert choose(seg, _readings([5, 5], [0.7, 0.99])) == [1], "the bar makes the 5 surer: joined"
-    assert choose(seg, _readings([5, 5], [0.99, 0.98])) == [0], "a speck that adds nothing stays out"
+    assert decide(seg, _readings([5, 5], [0.7, 0.99])).chosen == [1], "the bar makes the 5 surer: joined"
+    assert decide(seg, _readings([5, 5], [0.99, 0.98])).chosen == [0], "a speck that adds nothing stays out"
 
 
 def test_a_candidates_ink_takes_its_strokes_faint_rim_but_faint_marks_alone_are_not_ink():
