@@ -11,11 +11,10 @@ that, since any stroke cut out of a wider piece reads as 1.
 The loop and `live.predict` both call `Recognizer`, so a photo and a video frame are read the same
 way: a photo of small digits is read a second time enlarged, and a video of such digits is read
 enlarged throughout. A video is read through `recognize_stream`, which overlaps the work on the
-two cores: while the model reads frame N, frame N+1 is segmented and frame N-1 drawn.
+two cores: while frame N is read by the model and drawn, a second process segments frame N+1.
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
@@ -28,6 +27,7 @@ from live.contract import NUM_DIGITS, REJECT_LABEL
 from live.detections import Detections
 from live.patches import make_contexts, make_patches
 from live.segment import Around, Segmentation, segment, working_scale, zoom_for
+from live.segment_process import SegmentProcess
 
 
 @dataclass(frozen=True)
@@ -305,22 +305,20 @@ class TiltFollower:
 
 def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overlap: bool = True,
                      follow_tilt: bool = True) -> Iterator[tuple[np.ndarray, Recognition]]:
-    """(frame, recognition) for each frame; with `overlap`, the model reads a frame on a second
-    thread while this one prepares the next frame and the caller tracks and draws the frame
-    before (without, for comparison, one frame after the other). With `follow_tilt` (frames of
-    one video, not unrelated photos), the way a full read kept is followed (`TiltFollower`): most
-    frames of a slanted sheet are read one way only. Without it, each frame is read as a photo is
+    """(frame, recognition) for each frame; with `overlap`, a second process segments the next
+    frame while this one reads the frame before with the model, and the caller draws it (without,
+    for comparison, one frame after the other). With `follow_tilt` (frames of one video, not
+    unrelated photos), the way a full read kept is followed (`TiltFollower`): most frames of a
+    slanted sheet are read one way only. Without it, each frame is read as a photo is
     (`Recognizer.__call__`: whole, both ways, and again enlarged where its digits are small), one
     after the other.
 
-    Only the model's call goes to the second thread: it is one long call that lets go of Python's
-    lock, while segmenting a frame is hundreds of short OpenCV calls with Python between them,
-    which on two threads wait for each other's lock. Segmenting on the second thread instead, with
-    the model and the drawing on this one, was measured about a tenth slower (73 against 81
-    frames/s at 1280x720).
-    The overlap reads ahead: a frame is handed out once the next one is fetched and segmented,
-    which costs a frame's interval of lag where frames come on their own clock (a camera); there
-    `overlap=False` hands each frame out as soon as it is read.
+    The segmenting goes to a process (`live.segment_process`), not a thread: it is hundreds of
+    short OpenCV calls with Python between them, which on a second thread wait on Python's lock
+    for this one's. The model's call stays here, on one thread, the process having the other core.
+    The overlap reads ahead: a frame is handed out once the next one is fetched and handed to the
+    process, which costs a frame's interval of lag where frames come on their own clock (a
+    camera); there `overlap=False` hands each frame out as soon as it is read.
     OpenCV's own thread pool is set to one thread: its parallel labelling was measured slower
     than the sequential one. A source that fails while the next frame is fetched still has the
     frame before read and handed out first.
@@ -339,32 +337,39 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overl
             yield frame, recognition
         return
     iterator = iter(frames)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="model") as worker:
-        reading = None  # the frame the model reads: (frame, its preparation, the call, a full read?)
+    with SegmentProcess(recognizer.segment_cfg) as segmenter:
+        # The frame being segmented: (frame, a full read?, its proposals where they were made
+        # here, None where the process makes them).
+        segmenting = None
         while True:
             failure, following, started = None, None, None
             try:
                 following = next(iterator, None)
             except Exception as error:  # raised again once the frame being read is out
                 failure = error
+            if segmenting is not None:
+                frame, full, found = segmenting
+                if found is None:
+                    found = segmenter.result()
             if following is not None:
                 # The next frame's way is chosen before this frame's reading is known: a tilt
                 # learnt from it is followed from the frame after next.
-                tilt, around, full = follower.next_way()
+                tilt, around, its_full = follower.next_way()
                 # A followed read's size follows its digits (`live.segment.followed_scale`).
-                prepared = recognizer.prepare(following, tilt, around, follower.zoom if full else 1.0)
-            if reading is not None:
-                frame, its_prepared, call, its_full = reading
-                probs = call.result()
-            if following is not None:
-                # One thread for the model: this one segments the next frame meanwhile.
-                started = (following, prepared, worker.submit(recognizer.probabilities, prepared, 1), full)
-            if reading is not None:
-                recognition = recognizer.conclude(its_prepared, probs)
-                follower.saw(recognition, its_full, frame.shape)
+                zoom = follower.zoom if its_full else 1.0
+                made = None
+                if segmenter.ready:
+                    segmenter.submit(following, tilt, around, zoom)
+                else:  # until the process has started
+                    made = segment(following, recognizer.segment_cfg, tilt, around, zoom)
+                started = (following, its_full, made)
+            if segmenting is not None:
+                prepared = recognizer.patches_of(found)
+                recognition = recognizer.conclude(prepared, recognizer.probabilities(prepared, 1))
+                follower.saw(recognition, full, frame.shape)
                 yield frame, recognition
             if failure is not None:
                 raise failure
             if started is None:
                 return
-            reading = started
+            segmenting = started

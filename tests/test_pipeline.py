@@ -693,19 +693,27 @@ def test_a_stream_reads_every_frame_as_one_frame_is_read_and_hands_out_frames_be
 
 @contextlib.contextmanager
 def _ways_prepared(recognizer):
-    """Record the (tilt, around) each frame is prepared with while the block runs."""
+    """Record the (tilt, around) each frame is segmented with while the block runs, here or in
+    the segmenting process."""
+    import live.recognize
+    from live.segment_process import SegmentProcess
+
     ways = []
-    prepare = recognizer.prepare
+    segment, submit = live.recognize.segment, SegmentProcess.submit
 
-    def recording_prepare(frame, tilt=None, around=None, zoom=1.0):
+    def recording_segment(frame, cfg, tilt=None, around=None, zoom=1.0):
         ways.append((tilt, around))
-        return prepare(frame, tilt, around, zoom)
+        return segment(frame, cfg, tilt, around, zoom)
 
-    recognizer.prepare = recording_prepare
+    def recording_submit(self, frame, tilt=None, around=None, zoom=1.0):
+        ways.append((tilt, around))
+        return submit(self, frame, tilt, around, zoom)
+
+    live.recognize.segment, SegmentProcess.submit = recording_segment, recording_submit
     try:
         yield ways
     finally:
-        del recognizer.prepare
+        live.recognize.segment, SegmentProcess.submit = segment, submit
 
 
 def test_a_tilt_follower_follows_the_way_each_full_read_kept_until_the_next_one():
