@@ -338,8 +338,8 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overl
         return
     iterator = iter(frames)
     with SegmentProcess(recognizer.segment_cfg) as segmenter:
-        # The frame being segmented: (frame, a full read?, its proposals where they were made
-        # here, None where the process makes them).
+        # The frame being segmented: (frame, a full read?, its way, its proposals where they
+        # were made here, None where the process makes them).
         segmenting = None
         while True:
             failure, following, started = None, None, None
@@ -348,21 +348,20 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overl
             except Exception as error:  # raised again once the frame being read is out
                 failure = error
             if segmenting is not None:
-                frame, full, found = segmenting
+                frame, full, way, found = segmenting
                 if found is None:
                     found = segmenter.result()
+                if found is None:  # the process has gone: the rest are segmented here
+                    found = segment(frame, recognizer.segment_cfg, *way)
             if following is not None:
                 # The next frame's way is chosen before this frame's reading is known: a tilt
                 # learnt from it is followed from the frame after next.
                 tilt, around, its_full = follower.next_way()
                 # A followed read's size follows its digits (`live.segment.followed_scale`).
-                zoom = follower.zoom if its_full else 1.0
-                made = None
-                if segmenter.ready:
-                    segmenter.submit(following, tilt, around, zoom)
-                else:  # until the process has started
-                    made = segment(following, recognizer.segment_cfg, tilt, around, zoom)
-                started = (following, its_full, made)
+                way = (tilt, around, follower.zoom if its_full else 1.0)
+                # Segmented here until the process has started.
+                made = None if segmenter.submit(following, *way) else segment(following, recognizer.segment_cfg, *way)
+                started = (following, its_full, way, made)
             if segmenting is not None:
                 prepared = recognizer.patches_of(found)
                 recognition = recognizer.conclude(prepared, recognizer.probabilities(prepared, 1))

@@ -100,7 +100,8 @@ def _masks_in(found: Segmentation, masks: list[tuple[tuple[int, ...], str]], mem
 
 class SegmentProcess:
     """A second process that segments one frame at a time: `submit` a frame, then take its
-    `result`. Use it in a `with` block, or `close` it: the process and its memory go."""
+    `result`. Use it in a `with` block, or `close` it: the process and its memory go. A process
+    that cannot start, or goes, costs speed only: its frames are segmented by the caller."""
 
     def __init__(self, cfg: SegmentConfig) -> None:
         context = multiprocessing.get_context("spawn")
@@ -123,27 +124,37 @@ class SegmentProcess:
         return self._ready
 
     def submit(self, frame: np.ndarray, tilt: float | None = None, around: Around | None = None,
-               zoom: float = 1.0) -> None:
-        """Hands `frame` to the process to segment as `live.segment.segment` would; the frame
-        may change once this returns."""
-        if self._memory is None or self._memory.size < frame.nbytes:
-            old = self._memory
-            self._memory = shared_memory.SharedMemory(create=True, size=frame.nbytes)
-            self._conn.send(("memory", self._memory.name))
-            if old is not None:
-                old.close()
-                old.unlink()
-        np.ndarray(frame.shape, frame.dtype, buffer=self._memory.buf)[...] = frame
-        self._conn.send(("frame", frame.shape, frame.dtype.str, tilt, around, zoom))
+               zoom: float = 1.0) -> bool:
+        """Hands `frame` to the process to segment as `live.segment.segment` would, and says
+        whether it took it: not while it is starting, nor once it has gone (killed, or its
+        memory could not be had), where the caller segments the frame itself. The frame may
+        change once this returns."""
+        if not self.ready:
+            return False
+        try:
+            if self._memory is None or self._memory.size < frame.nbytes:
+                old, self._memory = self._memory, shared_memory.SharedMemory(create=True, size=frame.nbytes)
+                self._conn.send(("memory", self._memory.name))
+                if old is not None:
+                    old.close()
+                    old.unlink()
+            np.ndarray(frame.shape, frame.dtype, buffer=self._memory.buf)[...] = frame
+            self._conn.send(("frame", frame.shape, frame.dtype.str, tilt, around, zoom))
+        except OSError:
+            self._ready, self._failed = False, True
+            return False
         self._pending = True
+        return True
 
-    def result(self) -> Segmentation:
-        """The proposals of the frame submitted last; an error segmenting it raised is raised here."""
+    def result(self) -> Segmentation | None:
+        """The proposals of the frame it took last, or None where the process has gone since
+        (the caller segments the frame itself); an error segmenting it raised is raised here."""
         self._pending = False
         try:
             found, masks = self._conn.recv()
         except (EOFError, OSError):
-            raise RuntimeError(f"the segmenting process ended (exit code {self._process.exitcode})") from None
+            self._ready, self._failed = False, True
+            return None
         if isinstance(found, BaseException):
             raise found
         return found if masks is None else _masks_in(found, masks, self._memory)

@@ -706,8 +706,10 @@ def _ways_prepared(recognizer):
         return segment(frame, cfg, tilt, around, zoom)
 
     def recording_submit(self, frame, tilt=None, around=None, zoom=1.0):
-        ways.append((tilt, around))
-        return submit(self, frame, tilt, around, zoom)
+        taken = submit(self, frame, tilt, around, zoom)
+        if taken:  # else it is segmented here
+            ways.append((tilt, around))
+        return taken
 
     live.recognize.segment, SegmentProcess.submit = recording_segment, recording_submit
     try:

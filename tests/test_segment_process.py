@@ -91,8 +91,9 @@ def test_a_segmenting_process_closed_mid_frame_goes_at_once_with_its_memory(samp
 
 def test_a_stream_read_through_the_segmenting_process_reads_as_one_segmented_here(recognizer, sample_digits,
                                                                                      monkeypatch):
-    """The same video read with the next frame segmented in the process, and (the process made
-    never to start) every frame segmented here: the same readings, frame by frame."""
+    """The same video read with the next frame segmented in the process, (the process made never
+    to start) every frame segmented here, and with the process killed half way: the same
+    readings, frame by frame."""
     import live.recognize
     from live.recognize import recognize_stream
 
@@ -107,8 +108,9 @@ def test_a_stream_read_through_the_segmenting_process_reads_as_one_segmented_her
             started.append(self)
 
         def submit(self, frame, tilt=None, around=None, zoom=1.0):
-            submitted.append(tilt)
-            super().submit(frame, tilt, around, zoom)
+            taken = super().submit(frame, tilt, around, zoom)
+            submitted.append(taken)
+            return taken
 
     class NeverStarted(SegmentProcess):
         @property
@@ -122,11 +124,32 @@ def test_a_stream_read_through_the_segmenting_process_reads_as_one_segmented_her
 
     monkeypatch.setattr(live.recognize, "SegmentProcess", Recorded)
     there = [r.detections for _, r in recognize_stream(recognizer, source())]
-    assert len(submitted) == len(frames) - 1
+    assert submitted == [False] + [True] * (len(frames) - 1)
     monkeypatch.setattr(live.recognize, "SegmentProcess", NeverStarted)
     here = [r.detections for _, r in recognize_stream(recognizer, iter(frames))]
     assert len(there) == len(here) == len(frames)
-    for k, (a, b) in enumerate(zip(there, here)):
+    _assert_same_readings(there, here)
+
+    # The process killed half way through: the frame it held and the rest are segmented here.
+    submitted.clear()
+
+    def killing_source():
+        yield frames[0]
+        _started(started[-1])
+        yield from frames[1:7]
+        started[-1]._process.kill()
+        started[-1]._process.join()
+        yield from frames[7:]
+
+    monkeypatch.setattr(live.recognize, "SegmentProcess", Recorded)
+    killed = [r.detections for _, r in recognize_stream(recognizer, killing_source())]
+    assert submitted[:7] == [False] + [True] * 6 and not any(submitted[8:]), submitted
+    _assert_same_readings(killed, here)
+
+
+def _assert_same_readings(a_stream, b_stream) -> None:
+    assert len(a_stream) == len(b_stream)
+    for k, (a, b) in enumerate(zip(a_stream, b_stream)):
         assert len(a) >= 8, f"frame {k}: {len(a)} digits"
         np.testing.assert_array_equal(a.boxes_xywh, b.boxes_xywh, err_msg=f"frame {k}")
         np.testing.assert_array_equal(a.labels, b.labels, err_msg=f"frame {k}")
