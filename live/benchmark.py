@@ -729,7 +729,7 @@ def first_frame_s(model_path: Path) -> float:
 # /proc while they run, and their peaks added: resident pages they share with the tool (the
 # libraries, the frame's shared memory) are counted twice, so the sum errs high.
 _PEAK_OF_CHILD = """
-import os, resource, subprocess, sys, time
+import resource, subprocess, sys, time
 
 def peak_kib(pid):
     try:

@@ -359,7 +359,7 @@ def recognize_stream(recognizer: Recognizer, frames: Iterable[np.ndarray], overl
                 tilt, around, its_full = follower.next_way()
                 # A followed read's size follows its digits (`live.segment.followed_scale`).
                 way = (tilt, around, follower.zoom if its_full else 1.0)
-                # Segmented here until the process has started.
+                # Segmented here where the process does not take it (starting, or gone).
                 made = None if segmenter.submit(following, *way) else segment(following, recognizer.segment_cfg, *way)
                 started = (following, its_full, way, made)
             if segmenting is not None:

@@ -134,10 +134,10 @@ class SegmentProcess:
         try:
             if self._memory is None or self._memory.size < frame.nbytes:
                 old, self._memory = self._memory, shared_memory.SharedMemory(create=True, size=frame.nbytes)
-                self._conn.send(("memory", self._memory.name))
-                if old is not None:
+                if old is not None:  # the process, idle, keeps its own view until told of the new
                     old.close()
                     old.unlink()
+                self._conn.send(("memory", self._memory.name))
             np.ndarray(frame.shape, frame.dtype, buffer=self._memory.buf)[...] = frame
             self._conn.send(("frame", frame.shape, frame.dtype.str, tilt, around, zoom))
         except OSError:
