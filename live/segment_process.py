@@ -13,13 +13,14 @@ hundred kB, and its threshold masks through the same memory. At 1280x720 with 10
 The process is spawned, not forked: a fork of a process that has loaded the model's runtime,
 with its threads, may hang. Until the process has started (it imports OpenCV and the segmenter,
 a fraction of a second), frames are segmented in the first, so that the first frame is never
-late. As with any spawned process, a script that reads a video through `recognize_stream` keeps
-its own work under `if __name__ == "__main__":`.
+late.
 """
 from __future__ import annotations
 
 import multiprocessing
 import signal
+import sys
+import types
 from dataclasses import replace
 from multiprocessing import shared_memory
 
@@ -107,7 +108,17 @@ class SegmentProcess:
         context = multiprocessing.get_context("spawn")
         self._conn, theirs = context.Pipe()
         self._process = context.Process(target=_serve, args=(theirs, cfg), name="segmenter", daemon=True)
-        self._process.start()
+        # A spawned process first runs the starting script again, as a module, unless it is run
+        # by `-m` as a package's __main__: a script without `if __name__ == "__main__":` would
+        # open its source and load its model a second time, then fail. What the process runs is
+        # this module's `_serve`, which needs nothing of the script: the script is hidden from
+        # it while it starts.
+        script = sys.modules["__main__"]
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            self._process.start()
+        finally:
+            sys.modules["__main__"] = script
         theirs.close()
         self._memory: shared_memory.SharedMemory | None = None
         self._ready = self._failed = self._pending = False

@@ -154,3 +154,32 @@ def _assert_same_readings(a_stream, b_stream) -> None:
         np.testing.assert_array_equal(a.boxes_xywh, b.boxes_xywh, err_msg=f"frame {k}")
         np.testing.assert_array_equal(a.labels, b.labels, err_msg=f"frame {k}")
         np.testing.assert_array_equal(a.confidences, b.confidences, err_msg=f"frame {k}")
+
+
+def test_a_script_without_a_main_guard_starts_the_process_once(tmp_path):
+    """A spawned process runs the starting script again unless told otherwise: a script that
+    reads a video at its top level would open its source and load its model twice."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import time\n"
+        "import numpy as np\n"
+        "from live.config import SegmentConfig\n"
+        "from live.segment_process import SegmentProcess\n"
+        "print('script ran', flush=True)\n"
+        "with SegmentProcess(SegmentConfig()) as segmenter:\n"
+        "    deadline = time.monotonic() + 60\n"
+        "    while not segmenter.ready and time.monotonic() < deadline:\n"
+        "        time.sleep(0.02)\n"
+        "    frame = np.full((120, 160, 3), 255, np.uint8)\n"
+        "    frame[40:80, 70:80] = 0\n"
+        "    taken = segmenter.submit(frame)\n"
+        "    print('taken', taken, 'candidates', len(segmenter.result().candidates) if taken else None)\n")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["script ran", "taken True candidates 1"], done.stdout + done.stderr[-2000:]
