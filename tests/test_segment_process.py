@@ -159,6 +159,7 @@ def _assert_same_readings(a_stream, b_stream) -> None:
 def test_a_script_without_a_main_guard_starts_the_process_once(tmp_path):
     """A spawned process runs the starting script again unless told otherwise: a script that
     reads a video at its top level would open its source and load its model twice."""
+    import os
     import subprocess
     import sys
     from pathlib import Path
@@ -180,6 +181,6 @@ def test_a_script_without_a_main_guard_starts_the_process_once(tmp_path):
         "    print('taken', taken, 'candidates', len(segmenter.result().candidates) if taken else None)\n")
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
-                          env={**__import__("os").environ, "PYTHONPATH": str(root)})
+                          env={**os.environ, "PYTHONPATH": str(root)})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["script ran", "taken True candidates 1"], done.stdout + done.stderr[-2000:]
