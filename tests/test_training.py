@@ -91,7 +91,7 @@ def context_trained(trained, tmp_path_factory) -> tuple[Path, dict]:
         pytest.skip("the real photographs ship in scikit-image's wheel")
     out = tmp_path_factory.mktemp("context") / "context.keras"
     return out, run(TrainConfig(arch="cnn", epochs=1, limit=4000, out=out, init=trained[0], scene_frames=40,
-                                tails=0.3, tailed=(7, 9), verbose=0))
+                                tails=0.3, tailed=(7, 9), hard_negatives=4.0, verbose=0))
 
 
 def test_the_context_stage_adds_a_second_input_and_keeps_the_patch_reading(trained, context_trained):
@@ -104,6 +104,7 @@ def test_the_context_stage_adds_a_second_input_and_keeps_the_patch_reading(train
     assert metadata["fine_tuned_from"]["test_accuracy"] == start_metadata["test_accuracy"]
     assert metadata["scene_samples"]["digits"] > 50 and metadata["scene_samples"]["not_digits"] > 50
     assert metadata["tailed_share"] == 0.3 and metadata["tailed_digits"] == [7, 9]  # its scenes' 7s and 9s
+    assert metadata["hard_negatives"] == 4.0
     assert metadata["segment_config"] == dataclasses.asdict(SegmentConfig()) and metadata["commit"]
     model = load_model(out)
     assert [tuple(i.shape) for i in model.inputs] == [(None, 28, 28, 1), (None, 32, 32, 1)]
@@ -177,6 +178,8 @@ def test_two_readers_make_one_model_that_reads_as_both_agree(context_trained, na
     assert [reader["file"] for reader in metadata["readers"]] == [path.name for path in paths]
     assert metadata["readers"][1]["narrowed_share"] == 0.5 and metadata["contract"] == CONTRACT
     assert metadata["readers"][1]["tailed_digits"] == [7, 9]
+    # Non-digits weighed by how digit-like they looked: said of the context stage that did so.
+    assert metadata["readers"][0]["hard_negatives"] == 4.0 and "hard_negatives" not in metadata["readers"][1]
     assert metadata["shared_layers"] == 10
     # Saved and loaded in safe mode, read in one call, by Keras and by LiteRT alike.
     saved = calibrate(np.asarray(load_model(out)([patches, contexts])), metadata["temperature"])
@@ -224,6 +227,34 @@ def test_temperature_fit_recovers_a_known_temperature():
     assert fit_temperature(sharp, labels) == pytest.approx(2.0, rel=0.1)
 
 
+def test_samples_read_wrong_weigh_more_and_each_group_weighs_one_on_average():
+    from live.contract import REJECT_LABEL
+    from live.runtime import import_keras
+    from training.train import _hard_weights
+
+    keras = import_keras()
+    # A scripted reader: "0" as sure as the patch is bright, "not a digit" otherwise.
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(NUM_CLASSES, activation="softmax")])
+    kernel = np.zeros((28 * 28, NUM_CLASSES), np.float32)
+    kernel[:, 0] = 20.0 / (28 * 28)
+    bias = np.zeros(NUM_CLASSES, np.float32)
+    bias[REJECT_LABEL] = 10.0
+    model.layers[-1].set_weights([kernel, bias])
+    patches = np.concatenate([np.zeros((3, 28, 28), np.uint8), np.full((1, 28, 28), 255, np.uint8)])
+    contexts = np.zeros((4, 32, 32), np.uint8)
+    # Non-digits: the bright one, read as a 0, is the hard one.
+    weights = _hard_weights(model, patches, contexts, np.full(4, REJECT_LABEL), 4.0)
+    assert weights.mean() == pytest.approx(1.0)
+    np.testing.assert_allclose(weights[:3], weights[0])
+    assert weights[3] / weights[0] == pytest.approx(5.0, rel=0.01)
+    # 0s: the blank ones, read as not a digit, are.
+    weights = _hard_weights(model, patches, contexts, np.zeros(4, np.int64), 4.0)
+    assert weights.mean() == pytest.approx(1.0)
+    assert weights[0] / weights[3] == pytest.approx(5.0, rel=0.01)
+    assert len(_hard_weights(model, patches[:0], contexts[:0], np.zeros(0, np.int64), 4.0)) == 0
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -240,6 +271,8 @@ def test_temperature_fit_recovers_a_known_temperature():
         (["--tails", "0.3", "--tailed", "58"], "4, 7 and 9"),
         (["--tails", "0.3", "--tailed", "7,9"], "such as --tailed 79"),
         (["--frozen-blocks", "3"], "give it with --patch"),
+        (["--hard-negatives", "2"], "with --init and without --patch"),
+        (["--hard-negatives", "-1"], "a weight of 0 or more"),
         (["--init", "models_saved/model.keras"], "models_saved/readers/mnist.keras"),
     ],
 )

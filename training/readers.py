@@ -196,8 +196,9 @@ def combine(paths: list[Path], out: Path, frames: int = VALIDATION_FRAMES) -> di
         "commit": _commit(),
         "readers": [{"file": path.name, **{key: meta.get(key) for key in (
             "arch", "test_accuracy", "temperature", "training_seconds", "date", "seed", "scene_frames",
-            "narrowed_share", "tailed_share", "tailed_digits", "segment_config", "commit", "fine_tuned_from")
-            if key in meta or key not in ("tailed_share", "tailed_digits")}} for path, meta in zip(paths, metadata_in)],
+            "narrowed_share", "tailed_share", "tailed_digits", "hard_negatives", "segment_config", "commit",
+            "fine_tuned_from") if key in meta or key not in ("tailed_share", "tailed_digits", "hard_negatives")}}
+            for path, meta in zip(paths, metadata_in)],
     }
     # The proposals the readers' context branches learnt from, where they all agree.
     configs = [meta.get("segment_config") for meta in metadata_in]

@@ -84,6 +84,7 @@ class TrainConfig:
     tails: float = 0.0  # share of the tailed digits drawn long-stemmed (AugmentConfig.tail_share)
     tailed: tuple[int, ...] = STEMMED_DIGITS  # which digits (AugmentConfig.tailed_digits)
     frozen_blocks: int = 0  # with patch: convolution blocks of the init model kept as they are
+    hard_negatives: float = 0.0  # context stage: extra weight of a non-digit the init model reads as a digit
 
 
 DEFAULT_EPOCHS = {"cnn": 18, "mlp": 10}
@@ -210,6 +211,9 @@ def run(config: TrainConfig) -> dict:
                          "such as --tailed 79")
     if config.patch and config.init is None:
         raise ValueError("--patch trains a trained model's patch branch further; give that model with --init")
+    if config.hard_negatives < 0 or (config.hard_negatives and (config.init is None or config.patch)):
+        raise ValueError(f"--hard-negatives {config.hard_negatives} weighs the context stage's non-digits: give a "
+                         "weight of 0 or more, with --init and without --patch")
     if config.frozen_blocks and not config.patch:
         raise ValueError("--frozen-blocks keeps blocks of the --init model's patch branch: give it with --patch")
     if config.init is not None and not config.patch:
@@ -403,10 +407,13 @@ def run_context(config: TrainConfig) -> dict:
     # Each frame proposes several times more non-digits than digits; weighted as many, digits keep
     # the branch from vetoing a real digit whenever its paper looks unlike the renderer's.
     digit_weight = float(np.sum(y == REJECT_LABEL)) / max(float(np.sum(y != REJECT_LABEL)), 1.0)
-    class_weight = {**{d: digit_weight for d in range(NUM_DIGITS)}, REJECT_LABEL: 1.0}
+    weights = np.where(y == REJECT_LABEL, 1.0, digit_weight)
+    if config.hard_negatives:
+        rejects = y == REJECT_LABEL
+        weights[rejects] = _hard_weights(start, x_patch[rejects], x_context[rejects], y[rejects], config.hard_negatives)
     history = model.fit([normalize(x_patch), contexts_to_input(x_context)], y, batch_size=batch_size, epochs=epochs,
                         shuffle=True, validation_data=([normalize(v_patch), contexts_to_input(v_context)], v_y),
-                        class_weight=class_weight, verbose=config.verbose)
+                        sample_weight=weights.astype(np.float32), verbose=config.verbose)
     training_seconds = time.perf_counter() - started
 
     # Evaluate: MNIST test digits on plain paper (argmax over every class, so a reject on a digit
@@ -433,6 +440,7 @@ def run_context(config: TrainConfig) -> dict:
         "validation_accuracy": float(np.mean(val_probabilities.argmax(axis=1) == v_y)),
         "scene_frames": scene_frames,
         "narrowed_share": config.narrow,
+        "hard_negatives": config.hard_negatives,
         **({"tailed_share": config.tails, "tailed_digits": list(config.tailed)} if config.tails else {}),
         "scene_samples": {"digits": int(np.sum(fit_scenes[2] != REJECT_LABEL)),
                           "not_digits": int(np.sum(fit_scenes[2] == REJECT_LABEL))},
@@ -445,6 +453,18 @@ def run_context(config: TrainConfig) -> dict:
     }
     _save(model, metadata, history, config.out, x_test, y_test, test_predicted)
     return metadata
+
+
+def _hard_weights(start, patches: np.ndarray, contexts: np.ndarray, labels: np.ndarray, hard: float) -> np.ndarray:
+    """Weights of samples: 1 + `hard` times the probability that `start` (the model the stage
+    begins from) reads each wrong, scaled to a mean of 1, so that a group weighs as much together
+    as before and its few hard samples (a letter's stroke read as 1, a digit read as not one)
+    count several times."""
+    if len(labels) == 0:
+        return np.ones(0)
+    probabilities = predict_probabilities(start, patches, contexts if len(start.inputs) > 1 else None)
+    weights = 1.0 + hard * (1.0 - probabilities[np.arange(len(labels)), labels])
+    return weights / float(weights.mean())
 
 
 def _commit() -> str:
@@ -495,6 +515,9 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"with --patch: keep the first N of the patch branch's {CNN_BLOCKS} convolution "
                              "blocks as they are (default 0), so that a product with the --init model computes "
                              "them once (training.readers)")
+    parser.add_argument("--hard-negatives", type=float, default=0.0, metavar="WEIGHT",
+                        help="with --init: weigh each non-digit 1 + WEIGHT times the --init model's probability "
+                             "that it is a digit (default 0: all alike)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if any(value is not None and value < 1 for value in (args.epochs, args.batch_size)) or (
@@ -506,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         arch=args.arch, epochs=args.epochs, batch_size=args.batch_size, seed=args.seed, out=args.out,
         data=args.data, distribute=args.distribute, limit=args.limit, strength=args.strength,
         verbose=0 if args.quiet else 1, init=args.init, scene_frames=args.scene_frames, patch=args.patch,
-        narrow=args.narrow, tails=args.tails, frozen_blocks=args.frozen_blocks,
+        narrow=args.narrow, tails=args.tails, frozen_blocks=args.frozen_blocks, hard_negatives=args.hard_negatives,
         tailed=tuple(sorted({int(c) for c in args.tailed})) if args.tailed.isdigit() else (),
     )
     try:
