@@ -410,7 +410,7 @@ def run_context(config: TrainConfig) -> dict:
     weights = np.where(y == REJECT_LABEL, 1.0, digit_weight)
     if config.hard_negatives:
         rejects = y == REJECT_LABEL
-        weights[rejects] = _hard_weights(start, x_patch[rejects], x_context[rejects], y[rejects], config.hard_negatives)
+        weights[rejects] = _hard_weights(start, x_patch[rejects], x_context[rejects], config.hard_negatives)
     history = model.fit([normalize(x_patch), contexts_to_input(x_context)], y, batch_size=batch_size, epochs=epochs,
                         shuffle=True, validation_data=([normalize(v_patch), contexts_to_input(v_context)], v_y),
                         sample_weight=weights.astype(np.float32), verbose=config.verbose)
@@ -455,15 +455,15 @@ def run_context(config: TrainConfig) -> dict:
     return metadata
 
 
-def _hard_weights(start, patches: np.ndarray, contexts: np.ndarray, labels: np.ndarray, hard: float) -> np.ndarray:
-    """Weights of samples: 1 + `hard` times the probability that `start` (the model the stage
-    begins from) reads each wrong, scaled to a mean of 1, so that a group weighs as much together
-    as before and its few hard samples (a letter's stroke read as 1, a digit read as not one)
-    count several times."""
-    if len(labels) == 0:
+def _hard_weights(start, patches: np.ndarray, contexts: np.ndarray, hard: float) -> np.ndarray:
+    """Weights of non-digit samples: 1 + `hard` times the probability that `start` (the model the
+    stage begins from) reads each as some digit, scaled to a mean of 1, so that the non-digits
+    weigh as much together as before and the few that look like digits (a letter's stroke, a
+    piece of a word) count several times."""
+    if len(patches) == 0:
         return np.ones(0)
     probabilities = predict_probabilities(start, patches, contexts if len(start.inputs) > 1 else None)
-    weights = 1.0 + hard * (1.0 - probabilities[np.arange(len(labels)), labels])
+    weights = 1.0 + hard * (1.0 - probabilities[:, REJECT_LABEL])
     return weights / float(weights.mean())
 
 
