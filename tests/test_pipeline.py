@@ -692,7 +692,7 @@ def test_a_stream_reads_every_frame_as_one_frame_is_read_and_hands_out_frames_be
 
 
 @contextlib.contextmanager
-def _ways_prepared(recognizer):
+def _ways_prepared():
     """Record the (tilt, around) each frame is segmented with while the block runs, here or in
     the segmenting process."""
     import live.recognize
@@ -872,7 +872,7 @@ def test_a_stream_follows_a_slanted_sheet_and_lets_go_once_it_is_set_straight(re
     slanted = SheetAnimation(seed=3, n_digits=8, digits=sample_digits, tilt_deg=25)
     straight = SheetAnimation(seed=3, n_digits=8, digits=sample_digits)
     frames = [slanted.frame(i) for i in range(10)] + [straight.frame(i) for i in range(10, 24)]
-    with _ways_prepared(recognizer) as prepared:
+    with _ways_prepared() as prepared:
         readings = [r for _, r in recognize_stream(recognizer, (f for f, _ in frames), overlap)]
     ways = [tilt for tilt, _ in prepared]
     assert all(r.angle > np.deg2rad(12) for r in readings[:10]), [round(np.rad2deg(r.angle)) for r in readings]
@@ -894,7 +894,7 @@ def test_a_stream_of_unrelated_photos_reads_each_whole_and_both_ways(recognizer,
     slanted = SheetAnimation(seed=3, n_digits=8, digits=sample_digits, tilt_deg=25).frame(0)[0]
     upright = [SheetAnimation(seed=s, n_digits=8, digits=sample_digits).frame(0)[0] for s in (4, 5, 6)]
     upright.append(_smaller(upright[0], SheetAnimation(seed=4, n_digits=8, digits=sample_digits).frame(0)[1], 0.45)[0])
-    with _ways_prepared(recognizer) as ways:
+    with _ways_prepared() as ways:
         readings = [r for _, r in recognize_stream(recognizer, iter([slanted, *upright]), follow_tilt=False)]
     assert readings[0].angle != 0, "the slanted photo is read turned"
     assert ways == [(None, None)] * 5 + [(0.0, None)], "the small digits read again, as the first read kept"
