@@ -287,6 +287,45 @@ def test_a_camera_that_repeats_one_frame_is_reported_as_stalled():
         next(stream)
 
 
+def test_the_demo_renders_its_frames_ahead_in_order_and_its_thread_ends_with_them(monkeypatch):
+    """The demo's frames are rendered on a thread while the ones before are read: the same frames,
+    in the same order, still paced like a camera where shown; an error rendering one is raised
+    where it is taken, and the thread goes once the frames are left."""
+    import threading
+    import time
+
+    from live.sources import DemoSource
+
+    def renderers():
+        return [t for t in threading.enumerate() if t.name == "demo frames" and t.is_alive()]
+
+    source = DemoSource(paced=True)
+    frames = source.frames()
+    started = time.perf_counter()
+    taken = [next(frames) for _ in range(4)]
+    assert time.perf_counter() - started >= 3 / source.fps, "frame k is handed out no sooner than k / fps"
+    for k, frame in enumerate(taken):
+        np.testing.assert_array_equal(frame, source.animation.frame(k)[0], err_msg=f"frame {k}")
+    assert len(renderers()) == 1
+    frames.close()
+    assert not renderers()
+
+    source = DemoSource(paced=False)
+    render = source.animation.frame
+
+    def failing(index):
+        if index == 2:
+            raise RuntimeError("no paper")
+        return render(index)
+
+    monkeypatch.setattr(source.animation, "frame", failing)
+    frames = source.frames()
+    assert len([next(frames), next(frames)]) == 2
+    with pytest.raises(RuntimeError, match="no paper"):
+        next(frames)
+    assert not renderers()
+
+
 @pytest.mark.parametrize("reported, expected", [(0.0, 30.0), (float("nan"), 30.0), (-1.0, 30.0), (1000.0, 30.0),
                                                 (25.0, 25.0), (59.94, 59.94)])
 def test_cameras_reporting_no_frame_rate_record_at_a_sane_one(reported, expected):
