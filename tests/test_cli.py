@@ -310,6 +310,14 @@ def test_the_demo_renders_its_frames_ahead_in_order_and_its_thread_ends_with_the
     frames.close()
     assert not renderers()
 
+    # Closed while its frames are being read (the window shut): the frames end.
+    source = DemoSource(paced=False)
+    frames = source.frames()
+    next(frames), next(frames)
+    source.close()
+    assert len(list(frames)) <= DemoSource.AHEAD
+    assert not renderers()
+
     source = DemoSource(paced=False)
     render = source.animation.frame
 
