@@ -406,10 +406,10 @@ def run_context(config: TrainConfig) -> dict:
     model.optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=epochs * steps, alpha=0.05)
     # Each frame proposes several times more non-digits than digits; weighted as many, digits keep
     # the branch from vetoing a real digit whenever its paper looks unlike the renderer's.
-    digit_weight = float(np.sum(y == REJECT_LABEL)) / max(float(np.sum(y != REJECT_LABEL)), 1.0)
-    weights = np.where(y == REJECT_LABEL, 1.0, digit_weight)
+    rejects = y == REJECT_LABEL
+    digit_weight = float(np.sum(rejects)) / max(float(np.sum(~rejects)), 1.0)
+    weights = np.where(rejects, 1.0, digit_weight)
     if config.hard_negatives:
-        rejects = y == REJECT_LABEL
         weights[rejects] = _hard_weights(start, x_patch[rejects], x_context[rejects], config.hard_negatives)
     history = model.fit([normalize(x_patch), contexts_to_input(x_context)], y, batch_size=batch_size, epochs=epochs,
                         shuffle=True, validation_data=([normalize(v_patch), contexts_to_input(v_context)], v_y),
