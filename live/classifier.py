@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from live.config import RUNTIMES
-from live.contract import CONTEXT_SIZE, IMAGE_SIZE, NUM_DIGITS, REJECT_LABEL
+from live.contract import CONTEXT_SIZE, IMAGE_SIZE, NUM_DIGITS
 from live.litert import LiteRTModel, litert_path, matching_litert
 from live.model_file import ModelError, calibrate, load_model, read_metadata
 from live.runtime import import_keras
@@ -79,11 +79,3 @@ class Classifier:
         output = self._forward(patches, contexts if self.uses_context else None, threads)
         return calibrate(output, self.temperature).astype(np.float32)
 
-
-def best_digit(probs: np.ndarray, has_reject: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(label, its probability, is_digit) per row; a row is not a digit when "reject" wins."""
-    labels = probs.argmax(axis=1)
-    is_digit = labels != REJECT_LABEL if has_reject else np.ones(len(probs), bool)
-    digit_labels = probs[:, :NUM_DIGITS].argmax(axis=1)
-    confidences = probs[np.arange(len(probs)), digit_labels]
-    return digit_labels, confidences, is_digit
