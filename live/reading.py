@@ -88,9 +88,12 @@ def reading_order(boxes_xywh: np.ndarray) -> list[int]:
     return [i for line in lines_of(boxes_xywh) for i in line]
 
 
-def numbers(boxes_xywh: np.ndarray, labels: np.ndarray, max_gap: float = 0.9) -> list[Number]:
-    """Runs of digits on one line whose gaps are below `max_gap` digit heights, read left to right."""
+def runs(boxes_xywh: np.ndarray, max_gap: float = 0.9) -> list[list[int]]:
+    """Indices of the boxes that stand side by side on one line, gaps below `max_gap` box heights:
+    each run left to right, as `numbers` reads them."""
     boxes = np.asarray(boxes_xywh).reshape(-1, 4)
+    if len(boxes) == 0:
+        return []
     angle = line_angle(boxes)
     along = _along_lines(boxes, angle)
     # Half the box's extent along the line, for the gap between neighbours.
@@ -100,14 +103,19 @@ def numbers(boxes_xywh: np.ndarray, labels: np.ndarray, max_gap: float = 0.9) ->
     for line in lines_of(boxes, angle):
         run = [line[0]]
         for prev, cur in zip(line, line[1:]):
-            gap = start[cur] - end[prev]
-            if gap <= max_gap * max(heights[prev], heights[cur]):
+            if start[cur] - end[prev] <= max_gap * max(heights[prev], heights[cur]):
                 run.append(cur)
             else:
-                found.append(_number(boxes, labels, run))
+                found.append(run)
                 run = [cur]
-        found.append(_number(boxes, labels, run))
+        found.append(run)
     return found
+
+
+def numbers(boxes_xywh: np.ndarray, labels: np.ndarray, max_gap: float = 0.9) -> list[Number]:
+    """Runs of digits on one line whose gaps are below `max_gap` digit heights, read left to right."""
+    boxes = np.asarray(boxes_xywh).reshape(-1, 4)
+    return [_number(boxes, labels, run) for run in runs(boxes, max_gap)]
 
 
 def _number(boxes: np.ndarray, labels: np.ndarray, run: list[int]) -> Number:

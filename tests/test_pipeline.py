@@ -10,7 +10,7 @@ import pytest
 
 from live.detections import Detections
 from live.patches import make_patches
-from live.reading import numbers, reading_order
+from live.reading import numbers, reading_order, runs
 from live.segment import segment
 from live.synth import SheetAnimation, digit_ink, render_scene
 from live.tracking import Tracker
@@ -221,6 +221,8 @@ def test_reading_order_and_numbers():
     labels = np.array([7, 2, 0, 5])
     assert reading_order(boxes) == [1, 2, 0, 3]
     assert [n.text for n in numbers(boxes, labels)] == ["20", "7", "5"]
+    assert runs(boxes) == [[1, 2], [0], [3]]
+    assert runs(boxes[:0]) == []
 
 
 def test_detections_validate_shapes():
