@@ -8,6 +8,10 @@ class means "not one digit" (it is trained on letters, textures and touching dig
 wide piece it rejects may still be read as touching digits; a piece read as 1 is no evidence of
 that, since any stroke cut out of a wider piece reads as 1.
 
+What the model reads in a piece is weighed by what stands beside it on its line
+(`neighbour_prior`): digits are written in rows, letters in words, so a doubtful piece among
+digits is likelier a digit than the same piece among pieces the model rejects.
+
 The loop and `live.predict` both call `Recognizer`, so a photo and a video frame are read the same
 way: a photo of small digits is read a second time enlarged, and a video of such digits is read
 enlarged throughout. A video is read through `recognize_stream`, which overlaps the work on the
@@ -26,6 +30,7 @@ from live.config import SegmentConfig
 from live.contract import NUM_DIGITS, REJECT_LABEL
 from live.detections import Detections
 from live.patches import make_contexts, make_patches
+from live.reading import runs
 from live.segment import Around, Segmentation, segment, working_scale, zoom_for
 from live.segment_process import SegmentProcess
 
@@ -110,6 +115,37 @@ def best_path(spans: tuple[tuple[int, int], ...], read: Readings) -> list[int] |
     return None if best[last][1] is None else best[last][1][1]
 
 
+def neighbour_prior(seg: Segmentation, read: Readings) -> Readings:
+    """The readings with each lone piece's odds of being a digit weighed by its neighbours: the
+    pieces read alone that stand with it in one run on its line (`live.reading.runs`, as a number's
+    digits stand). The model's last training stage weighs its digits as much as its non-digits
+    (`training.train`), so its probabilities hold a prior of about 1/2 that a piece is a digit; a piece with n neighbours whose
+    probabilities of being a digit sum to s gets Laplace's (s + 1) / (n + 2) instead, and its
+    digit and "not a digit" log-probabilities are moved by Bayes' rule. A piece with no neighbour
+    keeps its reading; one among sure digits is more likely a digit, one among pieces read as not
+    digits (a letter in a word) less. Only the decision weighs this: the confidences stay the
+    model's own, so that what is shown is what the patch itself shows.
+    """
+    starts = np.cumsum([0] + [len(p.candidates) for p in seg.proposals])
+    lone = [k for k, p in enumerate(seg.proposals) if len(p.atoms) == 1 and not p.is_split]
+    if len(lone) < 2 or not np.isfinite(read.log_reject).any():
+        return read
+    rows = starts[lone]
+    p_reject = np.exp(read.log_reject[rows])
+    p_digit = 1.0 - p_reject
+    prior = np.full(len(rows), 0.5)
+    for run in runs(np.array([seg.proposals[k].candidates[0].box_xywh for k in lone])):
+        if len(run) > 1:
+            others = p_digit[run].sum() - p_digit[run]
+            prior[run] = (others + 1.0) / (len(run) - 1 + 2.0)
+    # Bayes' rule from the prior of 1/2 to `prior`: digits' odds times prior / (1 - prior).
+    norm = np.log(p_digit * prior + p_reject * (1.0 - prior))
+    log_digit, log_reject = read.log_digit.copy(), read.log_reject.copy()
+    log_digit[rows] += np.log(prior) - norm
+    log_reject[rows] += np.log(1.0 - prior) - norm
+    return Readings(read.labels, read.confidences, log_digit, log_reject)
+
+
 def decide(seg: Segmentation, read: Readings) -> Decision:
     """The candidates read as digits under the module's one rule, the probability that each is
     read right, and how surely the reading explains the frame's ink: its ink-weighted
@@ -125,7 +161,9 @@ def decide(seg: Segmentation, read: Readings) -> Decision:
     A digit's confidence is its probability, except a split's: its digits are right together or
     not at all (a wrong cut leaves no digit of it in its place), so each is shown with the
     product of the split's probabilities.
+    Each lone piece's reading is first weighed by its neighbours (`neighbour_prior`).
     """
+    read = neighbour_prior(seg, read)
     starts = np.cumsum([0] + [len(p.candidates) for p in seg.proposals])
     atoms = len(seg.atom_ink)
     own_score = np.zeros(atoms)  # what each piece scores read on its own

@@ -438,6 +438,39 @@ def test_pieces_are_read_joined_when_the_union_is_surer_than_the_pieces(classes,
     assert decide(seg, _readings(classes, sureness)).chosen == expected
 
 
+def _lone_pieces(xs: list[int], digit: list[float], reject: list[float]):
+    """Pieces of 8x20 px at `xs`, each proposed alone, read as a 4 with probability digit[i] and
+    as not a digit with reject[i] (the rest shared by the other digits), and the readings."""
+    from live.recognize import Readings
+    from live.segment import Candidate, Proposal, Segmentation
+
+    proposals = [Proposal((i,), (Candidate((x, 0, 8, 20), np.full((20, 8), 255, np.uint8), np.zeros((32, 32), np.uint8)),))
+                 for i, x in enumerate(xs)]
+    seg = Segmentation(proposals, np.full(len(xs), 100.0), np.ones(len(xs), bool), np.zeros((4, 4), np.uint8))
+    probs = np.zeros((len(xs), 11), np.float32)
+    probs[:, REJECT] = reject
+    probs[:, 4] = digit
+    probs[:, :REJECT] += ((1 - probs.sum(axis=1)) / 9)[:, None] * (np.arange(10) != 4)
+    return seg, Readings.of(probs, has_reject=True)
+
+
+@pytest.mark.parametrize("xs, digit, reject, expected", [
+    ([0, 10, 20], [0.99, 0.99, 0.45], [0.005, 0.005, 0.5], [0, 1, 2]),  # a doubtful digit among sure ones
+    ([0, 10, 20], [0.01, 0.01, 0.55], [0.98, 0.98, 0.4], []),  # a letter read as a fair 4 in a word
+    ([0, 10, 200], [0.01, 0.01, 0.55], [0.98, 0.98, 0.4], [2]),  # ... alone it keeps its own reading
+    ([0, 100, 200], [0.99, 0.99, 0.45], [0.005, 0.005, 0.5], [0, 1]),  # digits far apart lend nothing
+    ([0, 10, 20], [0.99, 0.99, 0.05], [0.005, 0.005, 0.9], [0, 1]),  # neighbours do not outvote a sure "no"
+], ids=["among-digits", "in-a-word", "alone", "far-apart", "sure-reject"])
+def test_a_lone_pieces_reading_is_weighed_by_its_neighbours_on_its_line(xs, digit, reject, expected):
+    from live.recognize import decide
+
+    seg, read = _lone_pieces(xs, digit, reject)
+    decision = decide(seg, read)
+    assert decision.chosen == expected
+    # What is shown is what the model read in the patch itself.
+    np.testing.assert_allclose(decision.confidences, read.confidences[expected], rtol=1e-6)
+
+
 def test_a_fragment_too_small_to_be_a_digit_joins_only_a_surer_reading():
     from live.recognize import decide
 
