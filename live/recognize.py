@@ -115,18 +115,18 @@ def best_path(spans: tuple[tuple[int, int], ...], read: Readings) -> list[int] |
     return None if best[last][1] is None else best[last][1][1]
 
 
-def neighbour_prior(seg: Segmentation, read: Readings) -> Readings:
-    """The readings with each lone piece's odds of being a digit weighed by its neighbours: the
-    pieces read alone that stand with it in one run on its line (`live.reading.runs`, as a number's
-    digits stand). The model's last training stage weighs its digits as much as its non-digits
-    (`training.train`), so its probabilities hold a prior of about 1/2 that a piece is a digit; a piece with n neighbours whose
+def neighbour_prior(seg: Segmentation, read: Readings, starts: np.ndarray) -> Readings:
+    """The readings (`starts`: each proposal's first batch row) with each lone piece's odds of
+    being a digit weighed by its neighbours: the pieces read alone that stand with it in one run
+    on its line (`live.reading.runs`, as a number's digits stand). The model's last training
+    stage weighs its digits as much as its non-digits (`training.train`), so its probabilities
+    hold a prior of about 1/2 that a piece is a digit; a piece with n neighbours whose
     probabilities of being a digit sum to s gets Laplace's (s + 1) / (n + 2) instead, and its
     digit and "not a digit" log-probabilities are moved by Bayes' rule. A piece with no neighbour
     keeps its reading; one among sure digits is more likely a digit, one among pieces read as not
     digits (a letter in a word) less. Only the decision weighs this: the confidences stay the
     model's own, so that what is shown is what the patch itself shows.
     """
-    starts = np.cumsum([0] + [len(p.candidates) for p in seg.proposals])
     lone = [k for k, p in enumerate(seg.proposals) if len(p.atoms) == 1 and not p.is_split]
     if len(lone) < 2 or not np.isfinite(read.log_reject).any():
         return read
@@ -163,8 +163,8 @@ def decide(seg: Segmentation, read: Readings) -> Decision:
     product of the split's probabilities.
     Each lone piece's reading is first weighed by its neighbours (`neighbour_prior`).
     """
-    read = neighbour_prior(seg, read)
     starts = np.cumsum([0] + [len(p.candidates) for p in seg.proposals])
+    read = neighbour_prior(seg, read, starts)
     atoms = len(seg.atom_ink)
     own_score = np.zeros(atoms)  # what each piece scores read on its own
     own_digits: list[list[int]] = [[] for _ in range(atoms)]

@@ -345,13 +345,16 @@ def _readings(classes: list[int], sureness: list[float] | None = None):
     return Readings.of(probs, has_reject=True)
 
 
-def _segmentation(ink_per_atom: list[int], proposals: list[tuple[tuple[int, ...], int | tuple]], alone=None):
+def _segmentation(ink_per_atom: list[int], proposals: list[tuple[tuple[int, ...], int | tuple]], alone=None,
+                  xs: list[int] | None = None):
     """A segmentation of pieces with the given ink and proposals (atoms, number of candidates, or
-    for a split's lattice the nodes (i, j) each of its candidates spans)."""
+    for a split's lattice the nodes (i, j) each of its candidates spans); candidate k is 8x20 px
+    at x = xs[k], or side by side."""
     from live.segment import Candidate, Proposal, Segmentation
 
     def candidate(k: int) -> Candidate:
-        return Candidate((10 * k, 0, 8, 20), np.full((20, 8), 255, np.uint8), np.zeros((32, 32), np.uint8))
+        x = 10 * k if xs is None else xs[k]
+        return Candidate((x, 0, 8, 20), np.full((20, 8), 255, np.uint8), np.zeros((32, 32), np.uint8))
 
     made, k = [], 0
     for atoms, count in proposals:
@@ -442,11 +445,8 @@ def _lone_pieces(xs: list[int], digit: list[float], reject: list[float]):
     """Pieces of 8x20 px at `xs`, each proposed alone, read as a 4 with probability digit[i] and
     as not a digit with reject[i] (the rest shared by the other digits), and the readings."""
     from live.recognize import Readings
-    from live.segment import Candidate, Proposal, Segmentation
 
-    proposals = [Proposal((i,), (Candidate((x, 0, 8, 20), np.full((20, 8), 255, np.uint8), np.zeros((32, 32), np.uint8)),))
-                 for i, x in enumerate(xs)]
-    seg = Segmentation(proposals, np.full(len(xs), 100.0), np.ones(len(xs), bool), np.zeros((4, 4), np.uint8))
+    seg = _segmentation([100] * len(xs), [((i,), 1) for i in range(len(xs))], xs=xs)
     probs = np.zeros((len(xs), 11), np.float32)
     probs[:, REJECT] = reject
     probs[:, 4] = digit
