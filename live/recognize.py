@@ -119,8 +119,9 @@ def neighbour_prior(seg: Segmentation, read: Readings, starts: np.ndarray) -> Re
     """The readings (`starts`: each proposal's first batch row) with each lone piece's odds of
     being a digit weighed by its neighbours: the pieces read alone that stand with it in one run
     on its line (`live.reading.runs`, as a number's digits stand). The model's last training
-    stage weighs its digits as much as its non-digits (`training.train`), so its probabilities
-    hold a prior of about 1/2 that a piece is a digit; a piece with n neighbours whose
+    stage weighs its digits as much as its non-digits (`training.train`; the MNIST reader's hard
+    non-digits somewhat more), so its probabilities hold a prior of about 1/2 that a piece is a
+    digit; a piece with n neighbours whose
     probabilities of being a digit sum to s gets Laplace's (s + 1) / (n + 2) instead, and its
     digit and "not a digit" log-probabilities are moved by Bayes' rule. A piece with no neighbour
     keeps its reading; one among sure digits is more likely a digit, one among pieces read as not
